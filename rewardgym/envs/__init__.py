@@ -1,0 +1,23 @@
+"""Environment families and their Gymnasium registrations (string entry points: nothing heavy is imported).
+
+Every id lives in the ``rewardgym`` namespace: ``gymnasium.make("rewardgym/Maze-v0")``.
+"""
+
+from __future__ import annotations
+
+import gymnasium as gym
+
+
+def _register(id: str, entry_point: str, **kwargs) -> None:  # noqa: A002 - mirrors gymnasium.register
+    if id not in gym.registry:
+        gym.register(id=id, entry_point=entry_point, **kwargs)
+
+
+def register_envs() -> None:
+    """Register every rewardgym env with Gymnasium (idempotent)."""
+    _register(
+        "rewardgym/Maze-v0",
+        entry_point="rewardgym.envs.maze.env:MazeEnv",
+        vector_entry_point="rewardgym.envs.maze.vector:MazeVectorEnv",
+        max_episode_steps=None,
+    )

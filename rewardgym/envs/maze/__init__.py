@@ -1,0 +1,1 @@
+"""Procedurally generated grid mazes (see :mod:`rewardgym.envs.maze.env`)."""

@@ -1,0 +1,2 @@
+from __future__ import annotations
+"""Maze rewards — placeholder until the maze family lands."""

@@ -1,0 +1,196 @@
+"""Reward function base classes: every reward scores a whole batch at once.
+
+- :class:`Reward`: the common base. Subclasses implement :meth:`Reward.score` (or :meth:`Reward.evaluate`
+  for composites); calling the reward validates the input and the output, and turns any exception into a
+  :class:`~rewardgym.errors.RewardComputationError` naming the reward. A failure is never a silent 0.
+- :class:`RewardFn`: scores :class:`~rewardgym.types.Transitions` (per-step rewards).
+- :class:`EpisodeRewardFn`: scores :class:`~rewardgym.types.Episodes` (outcome rewards).
+- :class:`FunctionReward` / :func:`reward_fn`: turn a plain ``batch -> tensor`` function into a reward.
+
+Example:
+    >>> import torch
+    >>> from rewardgym.types import Transitions
+    >>> class Alive(RewardFn):
+    ...     '''+1 for every step that did not terminate.'''
+    ...     def score(self, batch):
+    ...         return (~batch.terminated).float()
+    >>> batch = Transitions.from_rows(obs=[0, 0], action=[0, 1], next_obs=[0, 0], terminated=[False, True])
+    >>> Alive()(batch).tolist()
+    [1.0, 0.0]
+    >>> Alive().breakdown(batch)["total"].tolist()
+    [1.0, 0.0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import torch
+
+from rewardgym.errors import RewardComputationError, RewardGymError
+from rewardgym.types import Episodes, Transitions
+
+__all__ = ["EpisodeRewardFn", "FunctionReward", "Reward", "RewardFn", "as_reward", "reward_fn"]
+
+
+class Reward:
+    """Base of all rewards. A reward maps a batch of ``B`` rows to a float32 tensor of shape ``(B,)``.
+
+    Class attributes describe the contract that :func:`rewardgym.testing.check_reward_fn` verifies:
+
+    Attributes:
+        name: the name used in breakdowns and logs (the registry sets it to the registered name).
+        batch_type: the batch class this reward scores (``Transitions`` or ``Episodes``); None = either.
+        may_return_nan: whether NaN ("not applicable") is a documented output.
+        row_independent: whether row i's reward depends only on row i (False for batch/group
+            normalisation or for rewards that compare rows); the batch-vs-row check is skipped when False.
+        stateful: whether calling the reward changes internal state (running statistics, online learning);
+            the determinism check is skipped when True.
+    """
+
+    name: str = ""
+    batch_type: ClassVar[type | None] = None
+    may_return_nan: bool = False
+    row_independent: bool = True
+    stateful: bool = False
+
+    def score(self, batch: Any) -> torch.Tensor:
+        """Compute the (B,) reward. Implement this in simple rewards."""
+        raise NotImplementedError(f"{type(self).__name__} must implement score() or evaluate()")
+
+    def evaluate(self, batch: Any) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Return ``(total, terms)``: the reward and every named term it is made of.
+
+        Composites override this so that the total and the breakdown come from one computation.
+        """
+        value = self.score(batch)
+        return value, {self.display_name: value}
+
+    @property
+    def display_name(self) -> str:
+        """Name shown in breakdowns: the registered name, or the class name."""
+        return self.name or type(self).__name__
+
+    def _check_input(self, batch: Any) -> None:
+        expected = self.batch_type
+        if expected is not None and not isinstance(batch, expected):
+            raise RewardComputationError(
+                f"reward {self.display_name!r} scores {expected.__name__} batches, got {type(batch).__name__}"
+            )
+        if not isinstance(batch, (Transitions, Episodes)):
+            raise RewardComputationError(
+                f"reward {self.display_name!r} expects a rewardgym.types.Transitions or Episodes batch, "
+                f"got {type(batch).__name__}"
+            )
+
+    def _check_output(self, value: Any, batch: Any) -> torch.Tensor:
+        n = len(batch)
+        if not isinstance(value, torch.Tensor):
+            raise RewardComputationError(
+                f"reward {self.display_name!r} returned {type(value).__name__}; expected a torch.Tensor of shape ({n},)"
+            )
+        if value.shape != (n,):
+            raise RewardComputationError(
+                f"reward {self.display_name!r} returned shape {tuple(value.shape)}; expected ({n},)"
+            )
+        if value.dtype != torch.float32:
+            value = value.to(torch.float32)
+        if not self.may_return_nan and n and torch.isnan(value).any():
+            raise RewardComputationError(
+                f"reward {self.display_name!r} returned NaN for rows "
+                f"{torch.nonzero(torch.isnan(value)).flatten().tolist()[:10]} but does not document NaN outputs"
+            )
+        return value
+
+    def _run(self, batch: Any) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        self._check_input(batch)
+        try:
+            total, terms = self.evaluate(batch)
+        except RewardGymError:
+            raise
+        except Exception as exc:
+            raise RewardComputationError(
+                f"reward {self.display_name!r} failed on a batch of {len(batch)}: {type(exc).__name__}: {exc}"
+            ) from exc
+        total = self._check_output(total, batch)
+        return total, terms
+
+    def __call__(self, batch: Any) -> torch.Tensor:
+        """Score ``batch``; returns float32 (B,) on the batch's device."""
+        return self._run(batch)[0]
+
+    def breakdown(self, batch: Any) -> dict[str, torch.Tensor]:
+        """Every term's value plus ``"total"`` — for logging each component."""
+        total, terms = self._run(batch)
+        return {**terms, "total": total}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.display_name!r})"
+
+
+class RewardFn(Reward):
+    """A per-step reward over :class:`~rewardgym.types.Transitions`."""
+
+    batch_type: ClassVar[type | None] = Transitions
+
+
+class EpisodeRewardFn(Reward):
+    """An outcome reward over :class:`~rewardgym.types.Episodes`."""
+
+    batch_type: ClassVar[type | None] = Episodes
+
+
+class FunctionReward(Reward):
+    """Wrap a plain function ``fn(batch) -> Tensor (B,)`` as a reward.
+
+    Example:
+        >>> r = FunctionReward(lambda b: b.env_reward * 2, name="double")
+        >>> from rewardgym.types import Transitions
+        >>> r(Transitions.from_rows(obs=[0], action=[0], next_obs=[0], env_reward=[1.5])).tolist()
+        [3.0]
+    """
+
+    def __init__(
+        self,
+        fn: Callable[[Any], torch.Tensor],
+        *,
+        name: str = "",
+        batch_type: type | None = None,
+        may_return_nan: bool = False,
+        row_independent: bool = True,
+    ) -> None:
+        self.fn = fn
+        self.name = name or getattr(fn, "__name__", "function")
+        self._batch_type = batch_type
+        self.may_return_nan = may_return_nan
+        self.row_independent = row_independent
+        self.__doc__ = fn.__doc__ or self.__doc__
+
+    def _check_input(self, batch: Any) -> None:
+        super()._check_input(batch)
+        if self._batch_type is not None and not isinstance(batch, self._batch_type):
+            raise RewardComputationError(
+                f"reward {self.display_name!r} scores {self._batch_type.__name__} batches, got {type(batch).__name__}"
+            )
+
+    def score(self, batch: Any) -> torch.Tensor:
+        return self.fn(batch)
+
+
+def reward_fn(
+    fn: Callable[[Any], torch.Tensor] | None = None, **options: Any
+) -> Any:
+    """Decorator form of :class:`FunctionReward`: ``@reward_fn`` or ``@reward_fn(may_return_nan=True)``."""
+    if fn is None:
+        return lambda f: FunctionReward(f, **options)
+    return FunctionReward(fn, **options)
+
+
+def as_reward(obj: Any) -> Reward:
+    """Coerce a :class:`Reward` or a plain callable into a :class:`Reward`."""
+    if isinstance(obj, Reward):
+        return obj
+    if callable(obj):
+        return FunctionReward(obj)
+    raise RewardComputationError(f"expected a Reward or a callable batch -> tensor, got {type(obj).__name__}")

@@ -1,0 +1,242 @@
+"""Composite rewards: :class:`WeightedSum`, :class:`Gate`, :class:`Normalize`, :class:`Clip`.
+
+Every composite is itself a :class:`~rewardgym.rewards.base.Reward`, so composites nest, and each exposes
+``breakdown(batch)`` with every term's value (nested terms as ``"outer/inner"``) plus ``"total"``.
+Potential-based shaping lives in :mod:`rewardgym.rewards.shaping` and is re-exported here.
+
+Example:
+    >>> import torch
+    >>> from rewardgym.rewards.base import FunctionReward
+    >>> from rewardgym.types import Transitions
+    >>> batch = Transitions.from_rows(obs=[0, 0], action=[0, 1], next_obs=[0, 0], env_reward=[1.0, -2.0])
+    >>> env = FunctionReward(lambda b: b.env_reward, name="env")
+    >>> steps = FunctionReward(lambda b: torch.full((len(b),), -0.1), name="step")
+    >>> total = WeightedSum({"env": env, "step": steps, "raw": env}, weights={"env": 1.0, "step": 1.0, "raw": 0.0})
+    >>> [round(x, 3) for x in total(batch).tolist()]
+    [0.9, -2.1]
+    >>> sorted(total.breakdown(batch))
+    ['env', 'raw', 'step', 'total']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import torch
+
+from rewardgym.errors import RewardComputationError, RewardSpecError
+from rewardgym.rewards.base import Reward, as_reward
+from rewardgym.rewards.shaping import PotentialFn, Shaping
+
+__all__ = ["Clip", "Gate", "Normalize", "PotentialFn", "Shaping", "WeightedSum"]
+
+
+def _term_values(key: str, reward: Reward, batch: Any) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Run ``reward`` and name its value ``key``; a composite's own terms appear as ``key/term``."""
+    total, terms = reward._run(batch)
+    out = {key: total}
+    if len(terms) > 1 or (terms and next(iter(terms)) != reward.display_name):
+        out.update({f"{key}/{k}": v for k, v in terms.items()})
+    return total, out
+
+
+def _batch_type_of(rewards: Sequence[Reward]) -> type | None:
+    kinds = {r.batch_type for r in rewards if r.batch_type is not None}
+    if len(kinds) > 1:
+        names = ", ".join(f"{r.display_name} ({r.batch_type.__name__})" for r in rewards if r.batch_type)
+        raise RewardSpecError(f"cannot compose rewards over different batch types: {names}")
+    return kinds.pop() if kinds else None
+
+
+class WeightedSum(Reward):
+    """``total = Σ wᵢ · termᵢ``. A weight of 0 keeps the term as a logged metric only.
+
+    Args:
+        terms: ``{name: reward}`` or a sequence of rewards (named by their ``display_name``).
+        weights: ``{name: weight}``; missing names get weight 1.
+        nan: ``"skip"`` — a NaN term contributes nothing to that row (the row is NaN only if every weighted
+            term is NaN); ``"propagate"`` — any NaN weighted term makes the row NaN.
+    """
+
+    def __init__(
+        self,
+        terms: Mapping[str, Any] | Sequence[Any],
+        weights: Mapping[str, float] | None = None,
+        *,
+        nan: Literal["skip", "propagate"] = "skip",
+    ) -> None:
+        if isinstance(terms, Mapping):
+            items = [(str(k), as_reward(v)) for k, v in terms.items()]
+        else:
+            items = [(as_reward(v).display_name, as_reward(v)) for v in terms]
+        if not items:
+            raise RewardSpecError("WeightedSum needs at least one term")
+        names = [k for k, _ in items]
+        if len(set(names)) != len(names):
+            raise RewardSpecError(f"WeightedSum term names must be unique, got {names}")
+        weights = dict(weights or {})
+        unknown = set(weights) - set(names)
+        if unknown:
+            raise RewardSpecError(f"weights name unknown terms {sorted(unknown)}; terms are {names}")
+        if nan not in ("skip", "propagate"):
+            raise RewardSpecError(f"nan must be 'skip' or 'propagate', got {nan!r}")
+        self.terms = dict(items)
+        self.weights = {k: float(weights.get(k, 1.0)) for k in names}
+        self.nan = nan
+        self.batch_type = _batch_type_of([r for _, r in items])  # type: ignore[misc]
+        self.may_return_nan = any(r.may_return_nan for _, r in items)
+        self.row_independent = all(r.row_independent for _, r in items)
+        self.stateful = any(r.stateful for _, r in items)
+
+    def evaluate(self, batch: Any) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        breakdown: dict[str, torch.Tensor] = {}
+        total = torch.zeros(len(batch), dtype=torch.float32, device=batch.device)
+        seen = torch.zeros(len(batch), dtype=torch.bool, device=batch.device)
+        any_nan = torch.zeros_like(seen)
+        for key, reward in self.terms.items():
+            value, named = _term_values(key, reward, batch)
+            breakdown.update(named)
+            w = self.weights[key]
+            if w == 0.0:
+                continue
+            value = value.to(total.device)
+            nan = torch.isnan(value)
+            any_nan |= nan
+            seen |= ~nan
+            total = total + torch.where(nan, torch.zeros_like(value), w * value)
+        if self.nan == "propagate":
+            total = torch.where(any_nan, torch.full_like(total, float("nan")), total)
+        elif any(w != 0.0 for w in self.weights.values()):
+            total = torch.where(seen, total, torch.full_like(total, float("nan")))
+        return total, breakdown
+
+
+class Gate(Reward):
+    """Gated reward accumulation: ``inner`` counts only where ``gate >= threshold``, else ``otherwise``.
+
+    Typical use: dense process terms pay out only when the verifiable outcome passes, so the policy cannot
+    farm the dense terms while failing the task. A NaN gate value does not pass.
+
+    Args:
+        gate: the outcome reward (e.g. tests pass, goal reached).
+        inner: the reward that is gated (e.g. a weighted sum of dense terms).
+        threshold: the gate passes where its value is ``>= threshold``.
+        otherwise: value where the gate fails (0 by default).
+    """
+
+    def __init__(self, gate: Any, inner: Any, *, threshold: float = 0.5, otherwise: float = 0.0) -> None:
+        self.gate = as_reward(gate)
+        self.inner = as_reward(inner)
+        self.threshold = float(threshold)
+        self.otherwise = float(otherwise)
+        self.batch_type = _batch_type_of([self.gate, self.inner])  # type: ignore[misc]
+        self.may_return_nan = self.inner.may_return_nan
+        self.row_independent = self.gate.row_independent and self.inner.row_independent
+        self.stateful = self.gate.stateful or self.inner.stateful
+
+    def evaluate(self, batch: Any) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        g, gate_terms = _term_values("gate", self.gate, batch)
+        v, inner_terms = _term_values("inner", self.inner, batch)
+        passed = g >= self.threshold
+        total = torch.where(passed, v, torch.full_like(v, self.otherwise))
+        return total, {**gate_terms, **inner_terms, "gate_passed": passed.float()}
+
+
+class Clip(Reward):
+    """Clamp ``inner`` to ``[low, high]`` (NaN stays NaN)."""
+
+    def __init__(self, inner: Any, low: float | None = None, high: float | None = None) -> None:
+        if low is None and high is None:
+            raise RewardSpecError("Clip needs low, high, or both")
+        if low is not None and high is not None and low > high:
+            raise RewardSpecError(f"Clip needs low <= high, got low={low}, high={high}")
+        self.inner = as_reward(inner)
+        self.low, self.high = low, high
+        self.batch_type = self.inner.batch_type  # type: ignore[misc]
+        self.may_return_nan = self.inner.may_return_nan
+        self.row_independent = self.inner.row_independent
+        self.stateful = self.inner.stateful
+
+    def evaluate(self, batch: Any) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        v, terms = _term_values("inner", self.inner, batch)
+        return torch.clamp(v, min=self.low, max=self.high), terms
+
+
+class Normalize(Reward):
+    """Normalise ``inner``: ``"batch"`` statistics, per-``"group"`` statistics, or ``"running"`` statistics.
+
+    NaN rows are excluded from every statistic and stay NaN in the output.
+
+    Args:
+        inner: the reward to normalise.
+        mode: ``"batch"`` (this batch's mean/std), ``"group"`` (per ``batch.group_ids`` — GRPO advantages), or
+            ``"running"`` (mean/var accumulated over every batch seen while ``update`` is True).
+        center: subtract the mean (False: only divide by the std, common for PPO reward scaling).
+        scale: divide by the std (False: only subtract the mean — "Dr. GRPO"-style group advantages).
+        eps: added to the std.
+        update: for ``"running"``: whether calls update the statistics (set False for evaluation).
+    """
+
+    def __init__(
+        self,
+        inner: Any,
+        *,
+        mode: Literal["batch", "group", "running"] = "running",
+        center: bool = True,
+        scale: bool = True,
+        eps: float = 1e-8,
+        update: bool = True,
+    ) -> None:
+        if mode not in ("batch", "group", "running"):
+            raise RewardSpecError(f"Normalize mode must be 'batch', 'group' or 'running', got {mode!r}")
+        if not (center or scale):
+            raise RewardSpecError("Normalize with center=False and scale=False would do nothing")
+        if mode == "group" and not center:
+            raise RewardSpecError("Normalize(mode='group') always centres per group; use scale=False for mean-only")
+        self.inner = as_reward(inner)
+        self.mode, self.center, self.scale, self.eps, self.update = mode, center, scale, float(eps), update
+        self.batch_type = self.inner.batch_type  # type: ignore[misc]
+        self.may_return_nan = self.inner.may_return_nan
+        self.row_independent = False
+        self.stateful = mode == "running" or self.inner.stateful
+        self.count = 0.0
+        self.mean = 0.0
+        self.m2 = 0.0
+
+    def _update_running(self, v: torch.Tensor) -> None:
+        ok = v[~torch.isnan(v)].double()
+        n = float(ok.numel())
+        if n == 0:
+            return
+        b_mean = float(ok.mean())
+        b_m2 = float(((ok - b_mean) ** 2).sum())
+        total = self.count + n
+        delta = b_mean - self.mean
+        self.mean += delta * n / total
+        self.m2 += b_m2 + delta**2 * self.count * n / total
+        self.count = total
+
+    def evaluate(self, batch: Any) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        v, terms = _term_values("inner", self.inner, batch)
+        if self.mode == "group":
+            if batch.group_ids is None:
+                raise RewardComputationError("Normalize(mode='group') needs batch.group_ids (one id per row)")
+            from rewardgym.cuda.reference import group_normalize
+
+            out = group_normalize(v, batch.group_ids, mode="mean_std" if self.scale else "mean", eps=self.eps)
+            return out, terms
+        if self.mode == "batch":
+            ok = v[~torch.isnan(v)]
+            mean = ok.mean() if ok.numel() else torch.tensor(0.0)
+            std = ok.std(unbiased=False) if ok.numel() > 1 else torch.tensor(0.0)
+        else:
+            if self.update:
+                self._update_running(v)
+            mean = torch.tensor(self.mean)
+            std = torch.tensor((self.m2 / self.count) ** 0.5 if self.count > 0 else 1.0)
+        mean, std = mean.to(v), std.to(v)
+        out = (v - mean) if self.center else v
+        if self.scale:
+            out = out / (std + self.eps)
+        return out, terms

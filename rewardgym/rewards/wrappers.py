@@ -1,0 +1,179 @@
+"""Attach a reward to an environment: :class:`RewardWrapper`, :class:`VectorRewardWrapper`, :func:`wrap`.
+
+The wrapped env's ``step`` returns the reward's total; ``info["env_reward"]`` keeps the env's own reward
+and ``info["reward_terms"]`` holds every term of the breakdown (a float per term for a single env, a (N,)
+array per term for a vector env), ready for logging.
+
+Example:
+    >>> import gymnasium as gym
+    >>> import rewardgym
+    >>> env = rewardgym.wrap(gym.make("rewardgym/Maze-v0", size=7), {"sum": {"maze/goal-v0": 1.0, "maze/step-cost-v0": 1.0}})
+    >>> obs, info = env.reset(seed=0)
+    >>> obs, reward, terminated, truncated, info = env.step(0)
+    >>> sorted(info["reward_terms"])
+    ['maze/goal-v0', 'maze/step-cost-v0', 'total']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import gymnasium as gym
+import numpy as np
+import torch
+from gymnasium.vector import AutoresetMode, VectorEnv, VectorWrapper
+
+from rewardgym.errors import RewardSpecError
+from rewardgym.rewards.base import Reward
+from rewardgym.types import Transitions, stack_rows
+
+__all__ = ["RewardWrapper", "VectorRewardWrapper", "wrap"]
+
+Combine = Literal["replace", "add"]
+
+
+def _resolve(reward: Any) -> Reward:
+    from rewardgym.rewards.spec import build_reward
+
+    return build_reward(reward)
+
+
+def _check_combine(combine: str) -> None:
+    if combine not in ("replace", "add"):
+        raise RewardSpecError(f"combine must be 'replace' or 'add', got {combine!r}")
+
+
+class RewardWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
+    """Replace (or add to) a single env's reward with a rewardgym reward.
+
+    Args:
+        env: the environment.
+        reward: a registered name, a :class:`~rewardgym.rewards.base.Reward`, or a spec dict.
+        combine: ``"replace"`` (default) returns the reward; ``"add"`` returns env reward + reward.
+    """
+
+    def __init__(self, env: gym.Env, reward: Any, *, combine: Combine = "replace") -> None:
+        gym.utils.RecordConstructorArgs.__init__(self, reward=reward, combine=combine)
+        gym.Wrapper.__init__(self, env)
+        _check_combine(combine)
+        self.reward_fn = _resolve(reward)
+        self.combine = combine
+        self._last_obs: Any = None
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        obs, info = self.env.reset(seed=seed, options=options)
+        self._last_obs = obs
+        return obs, info
+
+    def step(self, action: Any):
+        obs, env_reward, terminated, truncated, info = self.env.step(action)
+        batch = Transitions(
+            obs=stack_rows([self._last_obs]),
+            action=stack_rows([action]),
+            next_obs=stack_rows([obs]),
+            env_reward=torch.tensor([float(env_reward)]),
+            terminated=torch.tensor([bool(terminated)]),
+            truncated=torch.tensor([bool(truncated)]),
+            infos=stack_rows([info]) if info else {},
+        )
+        terms = self.reward_fn.breakdown(batch)
+        reward = float(terms["total"][0])
+        if self.combine == "add":
+            reward += float(env_reward)
+        self._last_obs = obs
+        info = dict(info)
+        info["env_reward"] = float(env_reward)
+        info["reward_terms"] = {k: float(v[0]) for k, v in terms.items()}
+        return obs, reward, terminated, truncated, info
+
+
+class VectorRewardWrapper(VectorWrapper):
+    """Score all sub-envs of a vector env in one batched reward call per step.
+
+    Handles every Gymnasium autoreset mode: with ``NEXT_STEP`` (the default) the step that resets a
+    finished sub-env is not a real transition, so its reward and terms are 0 there; with ``SAME_STEP`` the
+    reward sees the final observation (``infos["final_obs"]``) as ``next_obs``.
+
+    ``Transitions.group_ids`` is the sub-env index, so group-wise rewards can tell sub-envs apart.
+
+    Args:
+        env: the vector env.
+        reward: a registered name, a :class:`~rewardgym.rewards.base.Reward`, or a spec dict.
+        combine: ``"replace"`` or ``"add"``.
+        device: where reward tensors are computed (``None``: CPU).
+    """
+
+    def __init__(self, env: VectorEnv, reward: Any, *, combine: Combine = "replace", device: str | None = None) -> None:
+        super().__init__(env)
+        _check_combine(combine)
+        self.reward_fn = _resolve(reward)
+        self.combine = combine
+        self.device = torch.device(device) if device else None
+        self._last_obs: Any = None
+        self._reset_rows = np.zeros(self.num_envs, dtype=bool)
+        self._mode = self.env.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP)
+        self._group_ids = torch.arange(self.num_envs)
+
+    def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None):
+        obs, infos = self.env.reset(seed=seed, options=options)
+        self._last_obs = obs
+        self._reset_rows[:] = False
+        return obs, infos
+
+    def _next_obs(self, obs: Any, terminated: np.ndarray, truncated: np.ndarray, infos: Mapping[str, Any]) -> Any:
+        if self._mode != AutoresetMode.SAME_STEP or "final_obs" not in infos:
+            return obs
+        done = np.logical_or(terminated, truncated)
+        if not done.any() or not isinstance(obs, np.ndarray):
+            return obs
+        fixed = obs.copy()
+        for i in np.flatnonzero(done):
+            fixed[i] = infos["final_obs"][i]
+        return fixed
+
+    def step(self, actions: Any):
+        obs, env_reward, terminated, truncated, infos = self.env.step(actions)
+        batch = Transitions(
+            obs=self._last_obs,
+            action=actions,
+            next_obs=self._next_obs(obs, terminated, truncated, infos),
+            env_reward=torch.from_numpy(np.asarray(env_reward, dtype=np.float32)),
+            terminated=torch.from_numpy(np.asarray(terminated, dtype=bool)),
+            truncated=torch.from_numpy(np.asarray(truncated, dtype=bool)),
+            infos=dict(infos),
+            group_ids=self._group_ids,
+        )
+        if self.device is not None:
+            batch = batch.to(self.device)
+        terms = {k: v.detach().cpu().numpy() for k, v in self.reward_fn.breakdown(batch).items()}
+        if self._mode == AutoresetMode.NEXT_STEP and self._reset_rows.any():
+            for v in terms.values():
+                v[self._reset_rows] = 0.0
+        reward = terms["total"]
+        if self.combine == "add":
+            reward = reward + np.asarray(env_reward, dtype=np.float32)
+        self._last_obs = obs
+        self._reset_rows = np.logical_or(terminated, truncated)
+        infos = dict(infos)
+        infos["env_reward"] = env_reward
+        infos["reward_terms"] = terms
+        return obs, reward, terminated, truncated, infos
+
+
+def wrap(env: gym.Env | VectorEnv, reward: Any, **kwargs: Any) -> RewardWrapper | VectorRewardWrapper:
+    """Attach ``reward`` (name, :class:`Reward`, or spec dict) to a single or vector env.
+
+    Example:
+        >>> import gymnasium as gym
+        >>> import rewardgym
+        >>> envs = gym.make_vec("rewardgym/Maze-v0", num_envs=4, vectorization_mode="vector_entry_point")
+        >>> envs = rewardgym.wrap(envs, "maze/goal-v0")
+        >>> obs, _ = envs.reset(seed=0)
+        >>> _, reward, *_ = envs.step(envs.action_space.sample())
+        >>> reward.shape
+        (4,)
+    """
+    if isinstance(env, VectorEnv):
+        return VectorRewardWrapper(env, reward, **kwargs)
+    return RewardWrapper(env, reward, **kwargs)
