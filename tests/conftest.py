@@ -1,0 +1,32 @@
+"""Shared fixtures and the missing-component policy.
+
+``need("docker")`` in a test: on a user's machine a missing component skips the test with the command that
+installs it; in CI (``CI=true``) it fails, so a broken CI machine can never pass by skipping. The ``gpu``
+marker is the one exception: GPU tests skip everywhere without a GPU (CI machines have none).
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from rewardgym.testing.components import component_status
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def need(component: str) -> None:
+    """Skip (user machine) or fail (CI) unless ``component`` is available."""
+    ok, message = component_status(component)
+    if ok:
+        return
+    if IN_CI and component != "cuda":
+        pytest.fail(f"CI requires {message}", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def needs():
+    """Fixture form of :func:`need`: ``def test_x(needs): needs("docker")``."""
+    return need
