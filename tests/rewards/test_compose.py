@@ -1,0 +1,150 @@
+"""Composition: WeightedSum, Gate, Normalize, Clip, Shaping — values, NaN handling, breakdowns, errors."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from rewardgym import Clip, FunctionReward, Gate, Normalize, PotentialFn, RewardSpecError, Shaping, Transitions, WeightedSum
+from rewardgym.errors import RewardComputationError
+from rewardgym.testing import check_reward_fn
+
+
+def batch(env_reward, terminated=None, group_ids=None) -> Transitions:
+    n = len(env_reward)
+    return Transitions.from_rows(obs=list(range(n)), action=[0] * n, next_obs=[i + 1 for i in range(n)],
+                                 env_reward=env_reward, terminated=terminated, group_ids=group_ids)
+
+
+env = FunctionReward(lambda b: b.env_reward, name="env", may_return_nan=True)
+const = FunctionReward(lambda b: torch.full((len(b),), 0.5), name="half")
+
+
+def test_weighted_sum_weights_and_metric_only_terms() -> None:
+    ws = WeightedSum({"env": env, "half": const, "log": const}, weights={"env": 2.0, "log": 0.0})
+    b = batch([1.0, -1.0])
+    assert ws(b).tolist() == [2.5, -1.5]
+    bd = ws.breakdown(b)
+    assert set(bd) == {"env", "half", "log", "total"} and bd["log"].tolist() == [0.5, 0.5]
+
+
+def test_weighted_sum_nan_skip_and_propagate() -> None:
+    b = batch([float("nan"), 1.0])
+    assert ws_vals(WeightedSum({"env": env, "half": const}), b) == [0.5, 1.5]
+    only_nan = WeightedSum({"env": env})(b).tolist()
+    assert math.isnan(only_nan[0]) and only_nan[1] == 1.0
+    prop = WeightedSum({"env": env, "half": const}, nan="propagate")(b).tolist()
+    assert math.isnan(prop[0]) and prop[1] == 1.5
+
+
+def ws_vals(r, b):
+    return [round(x, 6) for x in r(b).tolist()]
+
+
+def test_weighted_sum_errors() -> None:
+    with pytest.raises(RewardSpecError, match="unknown terms"):
+        WeightedSum({"env": env}, weights={"evn": 1.0})
+    with pytest.raises(RewardSpecError, match="at least one"):
+        WeightedSum({})
+    with pytest.raises(RewardSpecError, match="unique"):
+        WeightedSum([const, const])
+
+
+def test_nested_breakdown_names() -> None:
+    inner = WeightedSum({"env": env, "half": const})
+    outer = WeightedSum({"dense": inner, "bonus": const})
+    assert {"dense", "dense/env", "dense/half", "bonus", "total"} == set(outer.breakdown(batch([1.0, 2.0])))
+
+
+def test_gate_counts_inner_only_where_outcome_passes() -> None:
+    outcome = FunctionReward(lambda b: b.terminated.float(), name="outcome")
+    dense = FunctionReward(lambda b: torch.full((len(b),), 0.3), name="dense")
+    g = Gate(outcome, dense, threshold=0.5, otherwise=-1.0)
+    b = batch([0, 0, 0], terminated=[True, False, True])
+    assert ws_vals(g, b) == [0.3, -1.0, 0.3]
+    assert g.breakdown(b)["gate_passed"].tolist() == [1.0, 0.0, 1.0]
+
+
+def test_gate_nan_gate_does_not_pass() -> None:
+    g = Gate(env, const)
+    assert ws_vals(g, batch([float("nan"), 1.0])) == [0.0, 0.5]
+
+
+def test_clip() -> None:
+    assert Clip(env, -1.0, 1.0)(batch([-5.0, 0.25, 7.0])).tolist() == [-1.0, 0.25, 1.0]
+    with pytest.raises(RewardSpecError, match="low <= high"):
+        Clip(env, 1.0, -1.0)
+
+
+def test_normalize_batch_excludes_nan() -> None:
+    out = Normalize(env, mode="batch")(batch([1.0, float("nan"), 3.0])).tolist()
+    assert out[0] == pytest.approx(-1.0, abs=1e-6) and math.isnan(out[1]) and out[2] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_normalize_group_matches_per_group_loop() -> None:
+    torch.manual_seed(0)
+    scores = torch.randn(40)
+    scores[3] = float("nan")
+    gid = torch.randint(0, 6, (40,))
+    out = Normalize(env, mode="group")(batch(scores.tolist(), group_ids=gid.tolist()))
+    for g in gid.unique():
+        sel = (gid == g) & ~torch.isnan(scores)
+        x = scores[sel].double()
+        ref = (x - x.mean()) / (x.std(unbiased=False) + 1e-8)
+        assert torch.allclose(out[sel].double(), ref, atol=1e-5)
+    assert math.isnan(out[3].item())
+    with pytest.raises(RewardComputationError, match="group_ids"):
+        Normalize(env, mode="group")(batch([1.0, 2.0]))
+
+
+def test_normalize_running_accumulates_and_can_freeze() -> None:
+    n = Normalize(env, mode="running")
+    n(batch([0.0, 2.0]))
+    n(batch([4.0, 6.0]))
+    assert n.mean == pytest.approx(3.0) and n.m2 / n.count == pytest.approx(5.0)
+    n.update = False
+    out = n(batch([3.0]))
+    assert out.tolist() == [pytest.approx(0.0, abs=1e-6)] and n.count == 4
+
+
+def test_normalize_errors() -> None:
+    with pytest.raises(RewardSpecError, match="'batch', 'group' or 'running'"):
+        Normalize(env, mode="global")
+    with pytest.raises(RewardSpecError, match="nothing"):
+        Normalize(env, center=False, scale=False)
+
+
+class Position(PotentialFn):
+    def potentials(self, b):
+        return b.obs.float(), b.next_obs.float()
+
+
+def test_shaping_formula_and_terminal_potential_zero() -> None:
+    s = Shaping(Position(), gamma=0.9)
+    b = batch([0.0, 0.0], terminated=[False, True])  # obs 0->1 and 1->2
+    assert ws_vals(s, b) == [0.9 * 1 - 0, 0 - 1]
+    with pytest.raises(RewardSpecError, match=r"gamma must be in \[0, 1\]"):
+        Shaping(Position(), gamma=1.5)
+
+
+def test_composites_pass_the_reward_checker() -> None:
+    b = batch([0.0, 1.0, 2.0, 0.5], terminated=[False, True, False, False])
+    for r in (WeightedSum({"env": env, "half": const}), Gate(env, const), Clip(env, 0.0, 1.0), Shaping(Position())):
+        check_reward_fn(r, b)
+
+
+def test_mixed_batch_types_rejected() -> None:
+    from rewardgym import EpisodeRewardFn, RewardFn
+
+    class A(RewardFn):
+        def score(self, b):
+            return b.env_reward
+
+    class B(EpisodeRewardFn):
+        def score(self, b):
+            return torch.zeros(len(b))
+
+    with pytest.raises(RewardSpecError, match="different batch types"):
+        WeightedSum([A(), B()])
