@@ -132,6 +132,19 @@ class VectorRewardWrapper(VectorWrapper):
             fixed[i] = infos["final_obs"][i]
         return fixed
 
+    def _score_real_transitions(self, batch: Transitions) -> dict[str, np.ndarray]:
+        """Breakdown as (N,) arrays; rows that are autoreset steps are not scored (stateful rewards such as
+        running normalisation never see them) and read 0."""
+        if self._mode != AutoresetMode.NEXT_STEP or not self._reset_rows.any():
+            return {k: v.detach().cpu().numpy() for k, v in self.reward_fn.breakdown(batch).items()}
+        real = np.flatnonzero(~self._reset_rows)
+        terms = {}
+        for k, v in self.reward_fn.breakdown(batch.select(real)).items():
+            full = np.zeros(self.num_envs, dtype=np.float32)
+            full[real] = v.detach().cpu().numpy()
+            terms[k] = full
+        return terms
+
     def step(self, actions: Any):
         obs, env_reward, terminated, truncated, infos = self.env.step(actions)
         batch = Transitions(
@@ -146,10 +159,7 @@ class VectorRewardWrapper(VectorWrapper):
         )
         if self.device is not None:
             batch = batch.to(self.device)
-        terms = {k: v.detach().cpu().numpy() for k, v in self.reward_fn.breakdown(batch).items()}
-        if self._mode == AutoresetMode.NEXT_STEP and self._reset_rows.any():
-            for v in terms.values():
-                v[self._reset_rows] = 0.0
+        terms = self._score_real_transitions(batch)
         reward = terms["total"]
         if self.combine == "add":
             reward = reward + np.asarray(env_reward, dtype=np.float32)

@@ -155,3 +155,18 @@ def test_vector_wrapper_same_step_uses_final_obs() -> None:
 def test_wrap_rejects_bad_combine() -> None:
     with pytest.raises(RewardSpecError, match="'replace' or 'add'"):
         rewardgym.wrap(LineEnv(), "line/progress-v0", combine="mul")
+
+
+def test_vector_wrapper_running_normalize_never_sees_autoreset_steps() -> None:
+    """Running statistics count only real transitions (the NormalizeReward-under-autoreset bug class)."""
+    norm = rewardgym.Normalize(Progress(), mode="running")
+    venv = rewardgym.wrap(_vec(3, AutoresetMode.NEXT_STEP), norm)
+    venv.reset(seed=1)
+    real = 0
+    pending = np.zeros(3, bool)
+    for _ in range(25):
+        _, _, term, trunc, _ = venv.step(np.ones(3, dtype=np.int64))
+        real += int((~pending).sum())
+        pending = term | trunc
+    assert real < 25 * 3  # some steps were autoreset steps
+    assert norm.count == real
