@@ -10,6 +10,17 @@ import importlib
 
 BUILTIN_REWARD_MODULES: tuple[str, ...] = (
     "rewardgym.envs.maze.rewards",
+    "rewardgym.envs.dialogue.rewards",
+    "rewardgym.rewards.judge.correctness",
+    "rewardgym.rewards.judge.rubric",
+    "rewardgym.envs.robotics.rewards.distance",
+    "rewardgym.envs.robotics.rewards.object_goal",
+    "rewardgym.envs.robotics.rewards.success",
+    "rewardgym.envs.robotics.rewards.control_cost",
+    "rewardgym.envs.robotics.rewards.smoothness",
+    "rewardgym.envs.robotics.rewards.contact",
+    "rewardgym.envs.robotics.rewards.defaults",
+    "rewardgym.rewards.learned.preference",
 )
 
 

@@ -3,6 +3,7 @@
 - :func:`check_reward_fn`: a reward honours the batch contract.
 - :func:`check_all_rewards`: :func:`check_reward_fn` over every registered reward, on its example batch.
 - :func:`check_all_envs`: Gymnasium's ``check_env`` over every registered ``rewardgym/`` env id.
+- :func:`probe_judge`: an LLM judge's false-positive rate on "master-key" answers (``judge_probe.py``).
 
 Example:
     >>> import rewardgym
@@ -23,9 +24,11 @@ import torch
 from rewardgym.errors import RewardGymError
 from rewardgym.rewards.base import Reward
 from rewardgym.rewards.registry import make_reward, reward_registry
+from rewardgym.testing.judge_probe import JudgeProbeReport, probe_judge
 from rewardgym.types import Episodes, Transitions
 
 __all__ = ["CheckError", "check_all_envs", "check_all_rewards", "check_reward_fn", "example_batch", "registered_env_ids"]
+__all__ += ["JudgeProbeReport", "probe_judge"]
 
 
 class CheckError(RewardGymError, AssertionError):

@@ -1,0 +1,325 @@
+"""The simulation core shared by the single and the batched robotics envs.
+
+An :class:`ArmSim` holds one ``MjModel`` and ``N`` ``MjData`` and steps any subset of them in one call
+(optionally over a thread pool: ``mj_step1``/``mj_step2`` release the GIL). Observations, ``info`` columns
+and the env's own reward are computed for all rows at once with NumPy. The single env is an ``ArmSim`` with
+``N = 1`` and the vector env one with ``N = num_envs``, so both run the very same code: same seeds and
+actions give the same trajectories.
+
+Each env step applies the action for ``frame_skip`` physics steps as ``mj_step2`` then ``mj_step1``
+(``mj_forward`` after a reset), so positions, contacts and sensors always describe the state that the
+observation reports, not the one a physics step earlier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, ClassVar
+
+import numpy as np
+
+from rewardgym.envs.robotics._mujoco import load_model, load_mujoco
+from rewardgym.envs.robotics.rewards import evaluate_terms, linear_terms
+from rewardgym.errors import EnvConfigError, InvalidActionError
+
+__all__ = ["ArmSim"]
+
+
+def _positive(name: str, value: Any, kind: type = float) -> Any:
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and value > 0
+    if not ok or (kind is int and int(value) != value):
+        raise EnvConfigError(f"{name} must be a positive {kind.__name__}, got {value!r}")
+    return kind(value)
+
+
+def _norm3(v: np.ndarray) -> np.ndarray:
+    """Row norms of ``(N, 3)`` vectors, element-wise (the same bits for a row whatever ``N`` is)."""
+    return np.sqrt(v[:, 0] * v[:, 0] + v[:, 1] * v[:, 1] + v[:, 2] * v[:, 2])
+
+
+class ArmSim:
+    """``N`` copies of a planar 3-link arm task, stepped together. Subclasses define the task.
+
+    Args:
+        num_envs: number of independent simulations (rows).
+        reward: the env's own reward: a registered name or spec built only from ``robotics/*`` terms and
+            weighted sums (None: the task's default).
+        success_radius: metres; see the task.
+        terminate_on_success: end the episode (``terminated``) on the first successful step.
+        frame_skip: physics steps (0.01 s each) per env step.
+        clip_actions: clip actions to ``[-1, 1]`` (True) or reject out-of-range actions (False).
+        num_threads: threads stepping the rows (1: the calling thread only).
+    """
+
+    asset: ClassVar[str]
+    default_reward: ClassVar[str]
+    obs_dim: ClassVar[int]
+    zone_geom: ClassVar[str] = "target_zone"
+
+    def __init__(
+        self,
+        num_envs: int,
+        *,
+        reward: Any = None,
+        success_radius: float = 0.05,
+        terminate_on_success: bool = False,
+        frame_skip: int = 2,
+        clip_actions: bool = True,
+        num_threads: int = 1,
+    ) -> None:
+        from rewardgym.rewards.spec import build_reward
+
+        self.num_envs = _positive("num_envs", num_envs, int)
+        self.success_radius = _positive("success_radius", success_radius)
+        self.frame_skip = _positive("frame_skip", frame_skip, int)
+        self.num_threads = _positive("num_threads", num_threads, int)
+        self.terminate_on_success = bool(terminate_on_success)
+        self.clip_actions = bool(clip_actions)
+        self.reward_fn = build_reward(reward if reward is not None else self.default_reward)
+        self.reward_terms = linear_terms(self.reward_fn)
+
+        self._mj = mj = load_mujoco()
+        self.model = m = load_model(self.asset)
+        self.data = [mj.MjData(m) for _ in range(self.num_envs)]
+        self.nq, self.nv, self.nu = int(m.nq), int(m.nv), int(m.nu)
+        self.dt = float(m.opt.timestep) * self.frame_skip
+        self._state_spec = int(mj.mjtState.mjSTATE_QPOS) | int(mj.mjtState.mjSTATE_QVEL)
+        self.state = np.zeros((self.num_envs, self.nq + self.nv))
+        self.mocap = np.zeros((self.num_envs, 3))
+        self.action = np.zeros((self.num_envs, self.nu))
+        self.prev_action = np.zeros((self.num_envs, self.nu))
+        self.contact = np.zeros(self.num_envs, dtype=bool)
+        self.fingertip_contact = np.zeros(self.num_envs, dtype=bool)
+
+        # Planar kinematics of the arm, read from the model: fingertip = sum_i l_i (cos phi_i, sin phi_i).
+        b = m.body
+        self._links = np.array([b("link1").pos[0], b("link2").pos[0], m.site("fingertip").pos[0]])
+        self._base = np.array(b("link0").pos, dtype=float)
+        zone = m.geom(self.zone_geom)
+        zone.size[0] = self.success_radius  # the drawn zone is the success region
+        self._object_geom = -1
+        self._arm_geoms = np.flatnonzero(m.geom_contype > 0)
+        self._tip_geom = m.geom("fingertip").id
+        self._pool = ThreadPoolExecutor(self.num_threads) if self.num_threads > 1 else None
+
+    # -- task-specific hooks --------------------------------------------------------------------------
+    def sample(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Initial ``(qpos, qvel, mocap_pos)`` of one episode, drawn from ``rng``."""
+        raise NotImplementedError
+
+    def observe(self) -> np.ndarray:
+        """Observations of all rows, ``(N, obs_dim)`` float64."""
+        raise NotImplementedError
+
+    def info(self) -> dict[str, np.ndarray]:
+        """Info columns of all rows (fresh arrays, ``N`` rows each)."""
+        raise NotImplementedError
+
+    # -- shared machinery ------------------------------------------------------------------------------
+    @property
+    def qpos(self) -> np.ndarray:
+        return self.state[:, : self.nq]
+
+    @property
+    def qvel(self) -> np.ndarray:
+        return self.state[:, self.nq :]
+
+    def arm_start(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Arm joints near straight (±0.1 rad) and nearly at rest, like Gymnasium's Reacher."""
+        return rng.uniform(-0.1, 0.1, size=3), rng.uniform(-0.005, 0.005, size=3)
+
+    def fingertip(self) -> np.ndarray:
+        """Fingertip positions ``(N, 3)`` from the joint angles (planar forward kinematics)."""
+        # Element-wise arithmetic only (no BLAS, no reductions): a row's result must not depend on N.
+        q = self.qpos
+        l0, l1, l2 = self._links
+        phi0, phi1 = q[:, 0], q[:, 0] + q[:, 1]
+        phi2 = phi1 + q[:, 2]
+        out = np.empty((self.num_envs, 3))
+        out[:, 0] = self._base[0] + (l0 * np.cos(phi0) + l1 * np.cos(phi1) + l2 * np.cos(phi2))
+        out[:, 1] = self._base[1] + (l0 * np.sin(phi0) + l1 * np.sin(phi1) + l2 * np.sin(phi2))
+        out[:, 2] = self._base[2]
+        return out
+
+    def arm_features(self) -> list[np.ndarray]:
+        """cos and sin of the 3 joint angles and the 3 joint velocities."""
+        q = self.qpos[:, :3]
+        return [np.cos(q), np.sin(q), self.qvel[:, :3]]
+
+    def check_actions(self, actions: Any, rows: int | None) -> np.ndarray:
+        """Validate ``actions`` and clip (or reject) them to ``[-1, 1]``; returns ``(rows or 1, nu)``.
+
+        ``rows=None`` expects one action of shape ``(nu,)`` (the single env), else ``(rows, nu)``.
+        """
+        expected = (self.nu,) if rows is None else (rows, self.nu)
+        try:
+            a = np.asarray(actions, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InvalidActionError(f"expected a numeric action array of shape {expected}: {exc}") from exc
+        if a.shape != expected:
+            raise InvalidActionError(f"expected an action of shape {expected}, got shape {a.shape}")
+        if not np.isfinite(a).all():
+            raise InvalidActionError(f"actions must be finite, got {a.tolist()}")
+        if not self.clip_actions and (np.abs(a) > 1.0).any():
+            raise InvalidActionError(
+                f"actions must lie in [-1, 1] (clip_actions=False), got {a.tolist()}; pass clip_actions=True to clip"
+            )
+        return np.clip(a, -1.0, 1.0).reshape(-1, self.nu)
+
+    def reset_rows(self, rows: Sequence[int], rngs: Sequence[np.random.Generator]) -> None:
+        """Start a new episode in each row of ``rows``, sampling from the matching generator."""
+        mj, m = self._mj, self.model
+        for i, rng in zip(rows, rngs):
+            qpos, qvel, mocap = self.sample(rng)
+            d = self.data[i]
+            mj.mj_resetData(m, d)
+            d.qpos[:], d.qvel[:], d.mocap_pos[0] = qpos, qvel, mocap
+            mj.mj_forward(m, d)
+            self.mocap[i] = mocap
+            self.action[i] = 0.0
+            self.prev_action[i] = 0.0
+            self._read(i)
+
+    def step_rows(self, rows: np.ndarray, actions: np.ndarray) -> None:
+        """Apply ``actions`` (already checked, one per row of ``rows``) for ``frame_skip`` physics steps."""
+        self.prev_action[rows] = self.action[rows]
+        self.action[rows] = actions
+        if self._pool is not None and len(rows) >= 2 * self.num_threads:
+            list(self._pool.map(self._advance, np.array_split(rows, self.num_threads)))
+        else:
+            self._advance(rows)
+
+    def _advance(self, rows: np.ndarray) -> None:
+        mj, m, k = self._mj, self.model, self.frame_skip
+        step1, step2 = mj.mj_step1, mj.mj_step2
+        for i in rows:
+            d = self.data[i]
+            d.ctrl[:] = self.action[i]
+            for _ in range(k):
+                step2(m, d)
+                step1(m, d)
+            self._read(i)
+
+    def _read(self, i: int) -> None:
+        d = self.data[i]
+        self._mj.mj_getState(self.model, d, self.state[i], self._state_spec)
+        n = d.ncon
+        if n and self._object_geom >= 0:
+            pairs = d.contact.geom[:n]
+            touching = (pairs == self._object_geom).any(axis=1)
+            other = pairs[touching].ravel()
+            self.contact[i] = bool(np.isin(other, self._arm_geoms).any())
+            self.fingertip_contact[i] = bool((other == self._tip_geom).any())
+        else:
+            self.contact[i] = self.fingertip_contact[i] = False
+
+    def reward(self, info: dict[str, np.ndarray]) -> np.ndarray:
+        """The env's own reward of every row, from its info columns."""
+        return evaluate_terms(self.reward_terms, info)
+
+    def close(self) -> None:
+        """Stop the thread pool (the MuJoCo structures are freed with the object)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+
+class ReachSim(ArmSim):
+    """Reach: move the fingertip to a random target in the plane (see :mod:`rewardgym.envs.robotics.env`)."""
+
+    asset = "reach.xml"
+    default_reward = "robotics/reach-default-v0"
+    obs_dim = 13
+    target_radius = (0.08, 0.25)
+
+    def sample(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        qpos, qvel = self.arm_start(rng)
+        lo, hi = self.target_radius
+        r = np.sqrt(rng.uniform(lo * lo, hi * hi))
+        theta = rng.uniform(-np.pi, np.pi)
+        return qpos, qvel, np.array([r * np.cos(theta), r * np.sin(theta), self._base[2]])
+
+    def observe(self) -> np.ndarray:
+        tip = self.fingertip()
+        return np.concatenate([*self.arm_features(), self.mocap[:, :2], (tip - self.mocap)[:, :2]], axis=1)
+
+    def info(self) -> dict[str, np.ndarray]:
+        tip = self.fingertip()
+        distance = _norm3(tip - self.mocap)
+        return {
+            "qpos": self.qpos.copy(),
+            "qvel": self.qvel.copy(),
+            "fingertip_pos": tip,
+            "target_pos": self.mocap.copy(),
+            "fingertip_target_distance": distance,
+            "action": self.action.copy(),
+            "prev_action": self.prev_action.copy(),
+            "success": distance < self.success_radius,
+        }
+
+
+class PushSim(ArmSim):
+    """Push: push the puck to a random goal (see :mod:`rewardgym.envs.robotics.env`)."""
+
+    asset = "push.xml"
+    default_reward = "robotics/push-default-v0"
+    obs_dim = 21
+    zone_geom = "goal_zone"
+    object_radius = (0.12, 0.22)
+    goal_offset = (0.10, 0.20)
+    goal_radius = (0.08, 0.25)
+
+    def __init__(self, num_envs: int, **kwargs: Any) -> None:
+        super().__init__(num_envs, **kwargs)
+        self._object_geom = self.model.geom("object").id
+
+    def sample(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        arm_q, arm_v = self.arm_start(rng)
+        r = rng.uniform(*self.object_radius)
+        theta = rng.uniform(0.6, 2 * np.pi - 0.6)  # clear of the arm, which starts along +x
+        obj = np.array([r * np.cos(theta), r * np.sin(theta)])
+        goal = obj
+        for _ in range(100):
+            d, phi = rng.uniform(*self.goal_offset), rng.uniform(-np.pi, np.pi)
+            goal = obj + d * np.array([np.cos(phi), np.sin(phi)])
+            if self.goal_radius[0] <= np.hypot(*goal) <= self.goal_radius[1]:
+                break
+        qpos = np.concatenate([arm_q, obj])
+        qvel = np.concatenate([arm_v, np.zeros(2)])
+        return qpos, qvel, np.array([goal[0], goal[1], self._base[2]])
+
+    def object_pos(self) -> np.ndarray:
+        out = np.empty((self.num_envs, 3))
+        out[:, :2] = self.qpos[:, 3:5]
+        out[:, 2] = self._base[2]
+        return out
+
+    def observe(self) -> np.ndarray:
+        tip, obj = self.fingertip(), self.object_pos()
+        return np.concatenate(
+            [*self.arm_features(), tip[:, :2], obj[:, :2], self.qvel[:, 3:5], self.mocap[:, :2],
+             (obj - tip)[:, :2], (self.mocap - obj)[:, :2]],
+            axis=1,
+        )
+
+    def info(self) -> dict[str, np.ndarray]:
+        tip, obj = self.fingertip(), self.object_pos()
+        object_goal = _norm3(self.mocap - obj)
+        vel = np.zeros((self.num_envs, 3))
+        vel[:, :2] = self.qvel[:, 3:5]
+        return {
+            "qpos": self.qpos.copy(),
+            "qvel": self.qvel.copy(),
+            "fingertip_pos": tip,
+            "object_pos": obj,
+            "object_vel": vel,
+            "goal_pos": self.mocap.copy(),
+            "fingertip_object_distance": _norm3(obj - tip),
+            "object_goal_distance": object_goal,
+            "contact": self.contact.copy(),
+            "fingertip_contact": self.fingertip_contact.copy(),
+            "action": self.action.copy(),
+            "prev_action": self.prev_action.copy(),
+            "success": object_goal < self.success_radius,
+        }

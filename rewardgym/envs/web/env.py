@@ -1,0 +1,376 @@
+"""``WebEnv``: a Gymnasium env over the local web apps, with goals from the task generator.
+
+Registered as ``rewardgym/WebShop-v0``, ``rewardgym/WebBooking-v0`` and ``rewardgym/WebMail-v0``.
+
+- **Observation** (``obs_mode="dict"``, the default): ``{"goal", "url", "page", "feedback"}``, each a
+  :class:`gymnasium.spaces.Text`. ``page`` is the accessibility-tree style text of the current page
+  (element ids in brackets), cut to ``viewport_lines`` lines (``scroll`` moves the window); ``url`` is the
+  path on the site; ``feedback`` says why the last action did nothing ("" otherwise). With
+  ``screenshot=True`` (Chromium backend) a ``"screenshot"`` (H, W, 3) uint8 array is added.
+  ``obs_mode="text"`` gives one Text with all of it, ready for an LLM prompt.
+- **Action**: a string, see :mod:`rewardgym.envs.web.actions`. Anything that does not parse or cannot be
+  done leaves the page as it was and explains why in ``feedback``.
+- **Episode end**: terminated once the site records something final (an order, a booking, sent or
+  archived mail) or after ``answer(...)``; truncated after ``max_steps`` steps.
+- **Reward**: the share of the task's checks that the server state passes (partial credit per attribute),
+  given when the episode ends, 0 before. ``info`` carries ``web_task`` and ``web_outcome`` (JSON) so the
+  ``web/*`` rewards recompute it from a batch, plus ``score``, ``success`` and ``checks``.
+- **Judge hook**: ``judge=`` (an ``EpisodeRewardFn``, a registered name or a spec) scores the finished
+  episode as an :class:`~rewardgym.types.Episodes` row (:meth:`WebEnv.episode_record`); the score is in
+  ``info["judge_score"]`` and adds ``judge_weight *`` score to the final reward.
+
+Example:
+    >>> import gymnasium as gym
+    >>> import rewardgym
+    >>> env = gym.make("rewardgym/WebShop-v0")
+    >>> obs, info = env.reset(seed=0)
+    >>> obs["url"]
+    '/shop/'
+    >>> obs, reward, terminated, truncated, info = env.step("click(999)")
+    >>> obs["feedback"]
+    'there is no element [999] on this page; element ids are the numbers in brackets'
+    >>> env.close()
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from rewardgym.envs.web.actions import ActionSyntaxError, parse_action
+from rewardgym.envs.web.backend import BACKENDS, Backend, make_backend
+from rewardgym.envs.web.dom import Node, ascii_text, is_hidden
+from rewardgym.envs.web.server import acquire_server, release_server
+from rewardgym.envs.web.tasks import APPS, SPLITS, TaskGenerator, WebTask
+from rewardgym.errors import EnvConfigError
+
+__all__ = ["CHARSET", "WebEnv", "format_observation"]
+
+CHARSET = string.printable
+_MAX_GOAL, _MAX_URL, _MAX_FEEDBACK = 1000, 1000, 1000
+
+
+def format_observation(obs: dict[str, Any]) -> str:
+    """One prompt-ready string from a dict observation."""
+    feedback = f"Feedback: {obs['feedback']}\n" if obs.get("feedback") else ""
+    return f"Goal: {obs['goal']}\nURL: {obs['url']}\n{feedback}\n{obs['page']}"
+
+
+def _clip(text: str, limit: int) -> str:
+    text = ascii_text(text)
+    text = "".join(c for c in text if c in CHARSET)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class WebEnv(gym.Env):
+    """A web task on a local app (shop, booking or mail), over the ``http`` or ``chromium`` backend.
+
+    Args:
+        app: ``"shop"``, ``"booking"`` or ``"mail"``.
+        backend: ``"http"`` (default, no JavaScript) or ``"chromium"`` (Playwright + system Chromium).
+        split: ``"train"`` or ``"test"`` tasks.
+        max_steps: steps before truncation.
+        viewport_lines: page lines shown at a time (``scroll`` moves by a screen).
+        max_page_chars: hard cap on the ``page`` text.
+        screenshot: add a screenshot to the observation (Chromium backend only).
+        render_mode: ``"ansi"`` (the text observation) or ``"rgb_array"`` (Chromium only).
+        world_seed: seeds the app's content (catalogue, hotels, mailbox).
+        obs_mode: ``"dict"`` or ``"text"``.
+        judge: optional episode judge: an ``EpisodeRewardFn``, a registered name, or a spec dict.
+        judge_weight: weight of the judge's score in the final reward (0 = logged in ``info`` only).
+        backend_options: extra options of the backend (Chromium: ``viewport``, ``executable_path``).
+    """
+
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+
+    def __init__(
+        self,
+        app: str = "shop",
+        *,
+        backend: str = "http",
+        split: str = "train",
+        max_steps: int = 30,
+        viewport_lines: int = 60,
+        max_page_chars: int = 8000,
+        screenshot: bool = False,
+        render_mode: str | None = None,
+        world_seed: int = 0,
+        obs_mode: str = "dict",
+        judge: Any = None,
+        judge_weight: float = 0.0,
+        backend_options: dict[str, Any] | None = None,
+    ) -> None:
+        if app not in APPS:
+            raise EnvConfigError(f"app must be one of {list(APPS)}, got {app!r}")
+        if backend not in BACKENDS:
+            raise EnvConfigError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
+        if split not in SPLITS:
+            raise EnvConfigError(f"split must be one of {list(SPLITS)}, got {split!r}")
+        if obs_mode not in ("dict", "text"):
+            raise EnvConfigError(f"obs_mode must be 'dict' or 'text', got {obs_mode!r}")
+        for name, value, low in (("max_steps", max_steps, 1), ("viewport_lines", viewport_lines, 5),
+                                 ("max_page_chars", max_page_chars, 200)):
+            if not isinstance(value, int) or value < low:
+                raise EnvConfigError(f"{name} must be an int >= {low}, got {value!r}")
+        modes = ["ansi", "rgb_array"] if backend == "chromium" else ["ansi"]
+        self.metadata = {**type(self).metadata, "render_modes": modes}
+        if render_mode is not None and render_mode not in modes:
+            raise EnvConfigError(f"render_mode must be one of {modes} with backend={backend!r}, got {render_mode!r}")
+        if screenshot and backend != "chromium":
+            raise EnvConfigError("screenshot=True needs backend='chromium'")
+        if obs_mode == "text" and screenshot:
+            raise EnvConfigError("screenshot=True needs obs_mode='dict'")
+        self.app, self.backend_name, self.split, self.max_steps = app, backend, split, max_steps
+        self.viewport_lines, self.max_page_chars, self.render_mode = viewport_lines, max_page_chars, render_mode
+        self.obs_mode, self.screenshot, self.world_seed = obs_mode, screenshot, int(world_seed)
+        self._backend_options = dict(backend_options or {})
+        self.judge = None
+        if judge is not None:
+            from rewardgym.rewards.spec import build_reward
+
+            self.judge = build_reward(judge)
+        self.judge_weight = float(judge_weight)
+
+        self._server = acquire_server()
+        self._session = self._server.create_tenant(self.world_seed)
+        self.generator = TaskGenerator(app, world=self._server.app(app, self.world_seed))
+        self._backend: Backend | None = None
+        self._closed = False
+        self.task: WebTask | None = None
+
+        text = {"goal": spaces.Text(_MAX_GOAL, min_length=0, charset=CHARSET),
+                "url": spaces.Text(_MAX_URL, min_length=0, charset=CHARSET),
+                "page": spaces.Text(max_page_chars, min_length=0, charset=CHARSET),
+                "feedback": spaces.Text(_MAX_FEEDBACK, min_length=0, charset=CHARSET)}
+        if screenshot:
+            w, h = self._backend_options.get("viewport", (800, 600))
+            text["screenshot"] = spaces.Box(0, 255, (h, w, 3), np.uint8)
+        if obs_mode == "text":
+            total = _MAX_GOAL + _MAX_URL + max_page_chars + _MAX_FEEDBACK + 40
+            self.observation_space: spaces.Space = spaces.Text(total, min_length=0, charset=CHARSET)
+        else:
+            self.observation_space = spaces.Dict(text)
+        self.action_space: spaces.Space = spaces.Text(500, min_length=0, charset=CHARSET)
+
+    # ---- gymnasium API -------------------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        """Start a new task: restore the session's initial server state and open the start page.
+
+        ``options={"task": WebTask | dict | json}`` runs that task; otherwise one is sampled from the
+        split with a seed drawn from the env's RNG.
+        """
+        super().reset(seed=seed)
+        if self._closed:
+            raise EnvConfigError("this env is closed; make a new one")
+        given = (options or {}).get("task")
+        if given is not None:
+            self.task = given if isinstance(given, WebTask) else WebTask.from_json(given)
+            if self.task.app != self.app:
+                raise EnvConfigError(f"options['task'] is a {self.task.app!r} task, this env serves {self.app!r}")
+        else:
+            self.task = self.generator.sample(int(self.np_random.integers(0, 2**31 - 1)), self.split)
+        self._server.restore(self._session)
+        if self._backend is None:
+            self._backend = make_backend(self.backend_name, **self._backend_options)
+            self._backend.open(self._server.base_url, self._session)
+        self._backend.reset_history()
+        feedback = self._backend.goto(self._server.base_url + self.task.start_url)
+        self._steps, self._offset, self._answer, self._doc = 0, 0, None, self._backend.document
+        self._transcript: list[dict[str, str]] = []
+        self._last_outcome = self._outcome()
+        return self._observation(feedback), self._info(self._last_outcome, "", final=False)
+
+    def step(self, action: Any):
+        """Apply one text action; see the module docstring for what is returned."""
+        if self.task is None or self._backend is None:
+            raise EnvConfigError("call reset() before step()")
+        self._steps += 1
+        feedback = self._execute(action)
+        outcome = self._outcome()
+        self._last_outcome = outcome
+        terminated = bool(outcome["committed"] or self._answer is not None)
+        truncated = not terminated and self._steps >= self.max_steps
+        info = self._info(outcome, feedback, final=terminated or truncated)
+        reward = info["score"] if terminated or truncated else 0.0
+        if "judge_score" in info and np.isfinite(info["judge_score"]):
+            reward += self.judge_weight * info["judge_score"]
+        self._transcript.append({"action": ascii_text(str(action))[:500], "url": self._url(), "feedback": feedback})
+        return self._observation(feedback), float(reward), terminated, truncated, info
+
+    def render(self) -> Any:
+        """``ansi``: the text observation; ``rgb_array``: a screenshot (Chromium backend)."""
+        if self.render_mode == "rgb_array":
+            return None if self._backend is None else self._backend.screenshot()
+        if self.render_mode == "ansi":
+            return "" if self._backend is None else self._text_observation("")
+        return None
+
+    def close(self) -> None:
+        """Close the browser client and the session; the shared server stops with its last env."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
+        self._server.drop_tenant(self._session)
+        release_server(self._server)
+
+    # ---- outcome, for rewards and judges -------------------------------------------------------------
+    def _outcome(self) -> dict[str, Any]:
+        outcome = self._server.outcome(self._session, self.app)
+        outcome["answer"] = self._answer
+        return outcome
+
+    def _info(self, outcome: dict[str, Any], feedback: str, *, final: bool) -> dict[str, Any]:
+        assert self.task is not None
+        checks = self.generator.family.checks(self.task.kind, self.task.params, outcome)
+        score = float(np.mean(list(checks.values()))) if checks else 0.0
+        info: dict[str, Any] = {
+            "web_task": self.task.to_json(), "web_outcome": json.dumps(outcome, sort_keys=True),
+            "score": score, "success": bool(checks) and all(checks.values()),
+            "checks": json.dumps(checks, sort_keys=True), "feedback": feedback, "steps": self._steps,
+        }
+        if self.judge is not None:
+            info["judge_score"] = float("nan")
+            if final:
+                from rewardgym.envs.web.rewards import episodes_from_records
+
+                info["judge_score"] = float(self.judge(episodes_from_records([self.episode_record(info)]))[0])
+        return info
+
+    def episode_record(self, info: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The current episode as one :class:`~rewardgym.types.Episodes` row (``prompt``, ``completion``, ``info``, ``transcript``).
+
+        The completion is what a judge reads: the final answer, what the site recorded, and the actions.
+        Batch several with :func:`rewardgym.envs.web.rewards.episodes_from_records`.
+        """
+        if self.task is None:
+            raise EnvConfigError("call reset() before episode_record()")
+        info = info or self._info(self._last_outcome, "", final=False)
+        actions = "\n".join(f"{i + 1}. {t['action']} -> {t['url']}" + (f" ({t['feedback']})" if t["feedback"] else "")
+                            for i, t in enumerate(self._transcript))
+        completion = (f"Final answer: {self._answer if self._answer is not None else '(none)'}\n"
+                      f"Site records: {info['web_outcome']}\nActions:\n{actions}")
+        keep = ("web_task", "web_outcome", "score", "success", "checks")
+        return {"prompt": self.task.goal, "completion": completion, "info": {k: info[k] for k in keep},
+                "transcript": list(self._transcript)}
+
+    # ---- actions ---------------------------------------------------------------------------------------
+    def _execute(self, action: Any) -> str:
+        assert self._backend is not None
+        try:
+            act = parse_action(action)
+        except ActionSyntaxError as exc:
+            return _clip(str(exc), _MAX_FEEDBACK)
+        b, doc = self._backend, self._backend.document
+        if act.name in ("click", "type", "select"):
+            node = doc.element(act.args[0])
+            if node is None:
+                return f"there is no element [{act.args[0]}] on this page; element ids are the numbers in brackets"
+            if _hidden(node):
+                return f"element [{act.args[0]}] is not visible on the page"
+            rid, role = act.args[0], node.role
+            if act.name == "click":
+                feedback = b.click(node)
+            elif act.name == "type":
+                text = act.args[1]
+                feedback = (b.type(node, text.rstrip("\n"), submit=text.endswith("\n")) if role == "textbox"
+                            else f"[{rid}] is a {role}, not a textbox")
+            else:
+                feedback = self._select(node, act.args[1]) if role == "combobox" else f"[{rid}] is a {role}, not a combobox"
+        elif act.name == "scroll":
+            direction = {"down": 1, "up": -1}.get(act.args[0].strip().lower())
+            if direction is None:
+                return f"scroll takes 'down' or 'up', got {act.args[0]!r}"
+            total = len(self._doc.render())
+            step = max(1, self.viewport_lines - 5)
+            self._offset = min(max(0, self._offset + direction * step), max(0, total - step))
+            b.scroll(direction)
+            feedback = ""
+        elif act.name == "goto":
+            feedback = self._goto(act.args[0])
+        elif act.name == "back":
+            feedback = b.back()
+        else:  # answer
+            self._answer = ascii_text(act.args[0])[:_MAX_FEEDBACK]
+            feedback = ""
+        if b.document is not self._doc:
+            self._doc, self._offset = b.document, 0
+        return _clip(feedback, _MAX_FEEDBACK)
+
+    def _select(self, node: Node, wanted: str) -> str:
+        assert self._backend is not None
+        opts = node.options()
+        key = " ".join(wanted.lower().split())
+        for value, label, _ in opts:
+            if key in (" ".join(label.lower().split()), value.lower()):
+                return self._backend.select(node, value)
+        names = ", ".join(label for _, label, _ in opts[:40])
+        return f"no option {wanted!r} in [{node.rid}]; options: {names}"
+
+    def _goto(self, target: str) -> str:
+        assert self._backend is not None
+        base = self._server.base_url
+        target = target.strip()
+        if target.startswith("/"):
+            return self._backend.goto(base + target)
+        if target.startswith(base + "/") or target == base:
+            return self._backend.goto(target if target != base else base + "/")
+        if "://" in target or target.startswith("//"):
+            return f"only this site's pages can be opened (paths like /shop/ or {base}/...)"
+        from urllib.parse import urljoin
+
+        return self._backend.goto(urljoin(self._backend.document.url, target))
+
+    # ---- observation ---------------------------------------------------------------------------------
+    def _url(self) -> str:
+        url = self._doc.url
+        base = self._server.base_url
+        return _clip(url[len(base):] if url.startswith(base) else url, _MAX_URL)
+
+    def _page_text(self) -> str:
+        doc = self._doc
+        lines = doc.render()
+        start, end = self._offset, min(len(lines), self._offset + self.viewport_lines)
+        head = f"Page: {doc.title}" + (f" (HTTP {doc.status})" if doc.status >= 400 else "")
+        out = [head]
+        if start > 0:
+            out.append(f"-- {start} earlier lines; scroll('up') to see them --")
+        out += lines[start:end]
+        if end < len(lines):
+            out.append(f"-- lines {start + 1}-{end} of {len(lines)}; scroll('down') for more --")
+        text = "\n".join(out)
+        if len(text) > self.max_page_chars:
+            cut = text[: self.max_page_chars - 60].rsplit("\n", 1)[0]
+            text = cut + "\n-- page text cut here; scroll('down') for more --"
+        return _clip(text, self.max_page_chars)
+
+    def _text_observation(self, feedback: str) -> str:
+        assert self.task is not None
+        obs = {"goal": self.task.goal, "url": self._url(), "page": self._page_text(), "feedback": feedback}
+        return format_observation(obs)
+
+    def _observation(self, feedback: str) -> Any:
+        assert self.task is not None and self._backend is not None
+        if self.obs_mode == "text":
+            return _clip(self._text_observation(feedback), self.observation_space.max_length)  # type: ignore[attr-defined]
+        obs: dict[str, Any] = {"goal": _clip(self.task.goal, _MAX_GOAL), "url": self._url(),
+                               "page": self._page_text(), "feedback": _clip(feedback, _MAX_FEEDBACK)}
+        if self.screenshot:
+            obs["screenshot"] = self._backend.screenshot()
+        return obs
+
+
+def _hidden(node: Node) -> bool:
+    n: Node | None = node
+    while n is not None:
+        if n.tag != "#text" and is_hidden(n):
+            return True
+        n = n.parent
+    return False

@@ -1,0 +1,199 @@
+"""Host side of the warm fork-server pool used by :class:`~rewardgym.sandbox.process.ProcessSandbox`.
+
+Each worker is one long-lived ``bwrap`` sandbox running :mod:`rewardgym.sandbox.runtime.runner` in
+``serve`` mode under its own uid. A run takes an idle worker, streams the job (JSON header, then the raw
+bytes of each file and of stdin) into it and reads back the result. A worker that dies or stops answering is
+killed (its whole process group) and replaced on the next run.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import queue
+import select
+import signal
+import struct
+import subprocess
+import tempfile
+import threading
+import time
+import weakref
+from typing import TYPE_CHECKING
+
+from rewardgym.errors import SandboxError
+from rewardgym.sandbox.base import UIDS
+
+if TYPE_CHECKING:
+    from rewardgym.sandbox.process import ProcessSandbox
+
+__all__ = ["WorkerPool"]
+
+START_TIMEOUT_S = 60.0
+REPLY_GRACE_S = 10.0
+_LIVE_POOLS: weakref.WeakSet[WorkerPool] = weakref.WeakSet()
+
+
+class _WorkerGone(Exception):
+    """The worker process died or broke the protocol."""
+
+
+def _write_all(fd: int, data: bytes, deadline: float) -> None:
+    view = memoryview(data)
+    while view:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _WorkerGone("timed out sending the job")
+        _, ready, _ = select.select([], [fd], [], remaining)
+        if not ready:
+            continue
+        try:
+            view = view[os.write(fd, view[: 1 << 16]) :]
+        except BlockingIOError:
+            continue
+        except (BrokenPipeError, OSError) as exc:
+            raise _WorkerGone(f"worker stopped reading: {exc}") from exc
+
+
+def _read_exact(fd: int, n: int, deadline: float) -> bytes:
+    chunks, got = [], 0
+    while got < n:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _WorkerGone("no reply in time")
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if not ready:
+            continue
+        try:
+            data = os.read(fd, min(n - got, 1 << 20))
+        except BlockingIOError:
+            continue
+        if not data:
+            raise _WorkerGone("worker exited")
+        chunks.append(data)
+        got += len(data)
+    return b"".join(chunks)
+
+
+class _Worker:
+    def __init__(self, sandbox: ProcessSandbox, uid: int) -> None:
+        self.uid = uid
+        self.log = tempfile.TemporaryFile(prefix="rewardgym-worker-")
+        fds: list[int] = []
+        try:
+            argv = sandbox.worker_command(uid, fds)
+            self.proc = subprocess.Popen(
+                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, pass_fds=fds,
+                start_new_session=True, bufsize=0,
+            )
+        except OSError as exc:
+            raise SandboxError(f"could not start a sandbox worker: {exc}") from exc
+        finally:
+            for fd in fds:
+                os.close(fd)
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.wfd, self.rfd = self.proc.stdin.fileno(), self.proc.stdout.fileno()
+        os.set_blocking(self.wfd, False)
+        try:
+            hello = self._read_frame(time.monotonic() + START_TIMEOUT_S)
+        except _WorkerGone as exc:
+            self.kill()
+            raise SandboxError(f"sandbox worker failed to start: {exc}; log: {self.log_tail()}") from exc
+        if not hello[0].get("ready"):
+            self.kill()
+            raise SandboxError(f"sandbox worker sent {hello[0]!r} instead of a ready message")
+
+    def _read_frame(self, deadline: float) -> tuple[dict, bytes]:
+        size = struct.unpack("!Q", _read_exact(self.rfd, 8, deadline))[0]
+        header = json.loads(_read_exact(self.rfd, size, deadline))
+        body = _read_exact(self.rfd, header.get("stdout_len", 0) + header.get("stderr_len", 0), deadline)
+        return header, body
+
+    def run(self, header: dict, files: list[tuple[str, bytes]], stdin: bytes | None) -> tuple[dict, bytes, bytes]:
+        request = dict(header)
+        request["files"] = [[rel, len(content), 0o644] for rel, content in files]
+        request["stdin"] = -1 if stdin is None else len(stdin)
+        head = json.dumps(request).encode()
+        blobs = [struct.pack("!Q", len(head)), head, *(c for _, c in files), stdin or b""]
+        deadline = time.monotonic() + header["timeout"] + REPLY_GRACE_S
+        _write_all(self.wfd, b"".join(blobs), deadline)
+        reply, body = self._read_frame(deadline)
+        n = reply["stdout_len"]
+        return reply, body[:n], body[n:]
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def log_tail(self) -> str:
+        try:
+            self.log.seek(0)
+            return self.log.read()[-2000:].decode(errors="replace").strip() or "(empty)"
+        except (OSError, ValueError):
+            return "(unavailable)"
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        for f in (self.proc.stdin, self.proc.stdout):
+            try:
+                if f is not None:
+                    f.close()
+            except OSError:
+                pass
+        self.proc.wait()
+        self.log.close()
+
+
+class WorkerPool:
+    """A fixed-size set of warm workers; ``run`` blocks until one is idle."""
+
+    def __init__(self, sandbox: ProcessSandbox, size: int) -> None:
+        self.sandbox = sandbox
+        self.size = size
+        self._uids = [UIDS.take() for _ in range(size)]
+        self._idle: queue.LifoQueue[int] = queue.LifoQueue()
+        for slot in range(size):
+            self._idle.put(slot)
+        self._workers: dict[int, _Worker] = {}
+        self._closed = False
+        _LIVE_POOLS.add(self)
+
+    def _worker(self, slot: int) -> _Worker:
+        worker = self._workers.get(slot)
+        if worker is None or not worker.alive():
+            if worker is not None:
+                worker.kill()
+            worker = self._workers[slot] = _Worker(self.sandbox, self._uids[slot])
+        return worker
+
+    def run(self, header: dict, files: list[tuple[str, bytes]], stdin: bytes | None) -> tuple[dict, bytes, bytes]:
+        slot = self._idle.get()
+        try:
+            for attempt in (1, 2):
+                worker = self._worker(slot)
+                try:
+                    return worker.run(header, files, stdin)
+                except _WorkerGone as exc:
+                    log = worker.log_tail()
+                    worker.kill()
+                    self._workers.pop(slot, None)
+                    if attempt == 2 or "no reply" in str(exc):
+                        raise SandboxError(f"sandbox worker failed: {exc}; worker log: {log}") from exc
+            raise AssertionError("unreachable")
+        finally:
+            self._idle.put(slot)
+
+    def close(self) -> None:
+        self._closed = True
+        for worker in list(self._workers.values()):
+            worker.kill()
+        self._workers.clear()
+
+
+@atexit.register
+def _close_all() -> None:
+    for pool in list(_LIVE_POOLS):
+        pool.close()
