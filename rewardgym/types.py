@@ -87,7 +87,8 @@ def index_field(value: Any, idx: Index) -> Any:
     if isinstance(value, torch.Tensor):
         if isinstance(idx, slice):
             return value[idx]
-        return value[torch.as_tensor(np.asarray(idx, dtype=np.int64)).to(value.device)]
+        rows = torch.as_tensor(np.asarray(idx, dtype=np.int64).reshape(-1)).to(value.device)
+        return torch.index_select(value, 0, rows)  # far cheaper than advanced indexing on (B, ...) tensors
     if isinstance(value, np.ndarray):
         return value[idx]
     if isinstance(idx, slice):

@@ -135,8 +135,15 @@ class VectorRewardWrapper(VectorWrapper):
     def _score_real_transitions(self, batch: Transitions) -> dict[str, np.ndarray]:
         """Breakdown as (N,) arrays; rows that are autoreset steps are not scored (stateful rewards such as
         running normalisation never see them) and read 0."""
-        if self._mode != AutoresetMode.NEXT_STEP or not self._reset_rows.any():
-            return {k: v.detach().cpu().numpy() for k, v in self.reward_fn.breakdown(batch).items()}
+        resetting = self._mode == AutoresetMode.NEXT_STEP and self._reset_rows.any()
+        if not resetting or (self.reward_fn.row_independent and not self.reward_fn.stateful):
+            # A stateless, row-independent reward gives the same values on the full batch: score it whole
+            # (no row copy) and zero the autoreset rows.
+            terms = {k: v.detach().cpu().numpy() for k, v in self.reward_fn.breakdown(batch).items()}
+            if resetting:
+                for v in terms.values():
+                    v[self._reset_rows] = 0.0
+            return terms
         real = np.flatnonzero(~self._reset_rows)
         terms = {}
         for k, v in self.reward_fn.breakdown(batch.select(real)).items():
