@@ -245,6 +245,28 @@ class MazeVectorEnv(VectorEnv):
         self._autoreset = terminated | truncated
         return self._observe(), reward, terminated, truncated, self._infos(prev, bumped, success)
 
+    def greedy_actions(self) -> np.ndarray:
+        """The shortest-path action of every sub-env (the move to the neighbour nearest the goal by BFS).
+
+        An oracle for demos, tests and imitation baselines; it reads the maze, so it is not a policy an agent
+        could learn from its observation alone.
+
+        Example:
+            >>> envs = MazeVectorEnv(num_envs=2, size=7)
+            >>> _ = envs.reset(seed=0)
+            >>> reached = np.zeros(2, dtype=bool)
+            >>> for _ in range(40):
+            ...     _, reward, terminated, *_ = envs.step(envs.greedy_actions())
+            ...     reached |= terminated
+            >>> reached.tolist()
+            [True, True]
+        """
+        if self._rngs is None:
+            raise gym.error.ResetNeeded("call reset() before greedy_actions()")
+        neighbour = self._dist[self._pos[:, None] + self._delta[None, :]].astype(np.int64)  # (N, 4)
+        neighbour[neighbour < 0] = np.iinfo(np.int64).max  # walls
+        return neighbour.argmin(axis=1)
+
     def render(self) -> tuple[Any, ...] | None:
         """One frame per sub-env (``"rgb_array"`` images or ``"ansi"`` text), like ``SyncVectorEnv``."""
         if self.render_mode is None or self._rngs is None:
