@@ -59,6 +59,8 @@ class PPOConfig:
     anneal_lr: bool = True
     gamma: float = 0.99
     gae_lambda: float = 0.95
+    gae_impl: str = "auto"
+    """``"ops"`` (``rewardgym.cuda.ops.gae``), ``"loop"`` (:func:`gae_loop`) or ``"auto"`` (ops if found)."""
     num_minibatches: int = 4
     update_epochs: int = 4
     norm_adv: bool = True
@@ -79,6 +81,10 @@ class PPOConfig:
     eval_every: int = 20_000
     eval_episodes: int = 64
     eval_deterministic: bool = False
+    shared_reset_seed: bool = False
+    """Reset every sub-env with the same seed (with ``fixed_maze=True``: one maze layout for all of them)."""
+    eval_seed_offset: int = 1_000_003
+    """Eval envs reset with ``seed + eval_seed_offset``: held-out layouts; 0 = the training layouts."""
     success_key: str = "success"
     log_dir: str | None = "runs"
     run_name: str | None = None
@@ -245,6 +251,32 @@ def gae_loop(rewards, values, next_values, terminated, dones, gamma: float, lam:
     return adv, adv + values
 
 
+def compute_gae(rewards, values, next_values, terminated, truncated, gamma: float, lam: float,
+                impl: str = "auto"):
+    """GAE over (T, N) tensors in :func:`gae_loop`'s convention; ``"ops"``: ``rewardgym.cuda.ops.gae``.
+
+    ``ops.gae`` takes (B, T) rollouts where ``dones[t]`` stops both bootstrapping and the recursion and
+    ``V[t+1]`` comes from the values array; a truncated step bootstraps by adding ``γ·V(s_{t+1})`` to its
+    reward. ``"auto"`` picks ``ops`` when it can be imported.
+    """
+    if impl not in ("auto", "ops", "loop"):
+        raise EnvConfigError(f"gae_impl must be 'auto', 'ops' or 'loop', got {impl!r}")
+    ops_gae = None
+    if impl != "loop":
+        try:
+            from rewardgym.cuda.ops import gae as ops_gae
+        except ImportError:
+            if impl == "ops":
+                raise
+    dones = (terminated | truncated).float()
+    if ops_gae is None:
+        return gae_loop(rewards, values, next_values, terminated.float(), dones, gamma, lam)
+    boot = rewards + gamma * next_values * (truncated & ~terminated).float()
+    adv, ret = ops_gae(boot.T.contiguous(), values.T.contiguous(), (terminated | truncated).T.contiguous(),
+                       next_values[-1].contiguous(), gamma=gamma, lam=lam)
+    return adv.T, ret.T
+
+
 def make_envs(config: PPOConfig, num_envs: int, reward: Any) -> gym.vector.VectorEnv:
     """Build the vector env (native batching when registered) and attach ``reward``."""
     mode = config.vectorization_mode
@@ -274,7 +306,7 @@ def evaluate(
 ) -> tuple[float, float]:
     """Run each eval env for one episode (fixed seeds); return (success rate, mean env return)."""
     n = envs.num_envs
-    obs, _ = envs.reset(seed=config.seed + 1_000_003)
+    obs, _ = envs.reset(seed=_reset_seed(config, config.seed + config.eval_seed_offset, n))
     finished = np.zeros(n, dtype=bool)
     success = np.full(n, np.nan)
     returns = np.zeros(n)
@@ -288,6 +320,10 @@ def evaluate(
         finished |= done
     rate = float(np.nanmean(success)) if not np.isnan(success).all() else float("nan")
     return rate, float(returns.mean())
+
+
+def _reset_seed(config: PPOConfig, seed: int, n: int) -> int | list[int]:
+    return [seed] * n if config.shared_reset_seed else seed
 
 
 def _to_env(action: torch.Tensor, envs: gym.vector.VectorEnv) -> np.ndarray:
@@ -351,7 +387,7 @@ def train(config: PPOConfig, callbacks: list[Callback] | None = None) -> TrainRe
     term_buf, trunc_buf = (torch.zeros((T, N), dtype=torch.bool, device=device) for _ in range(2))
     valid_buf = torch.ones((T, N), dtype=torch.bool, device=device)
 
-    next_obs_np, _ = envs.reset(seed=config.seed)
+    next_obs_np, _ = envs.reset(seed=_reset_seed(config, config.seed, N))
     envs.action_space.seed(config.seed)
     next_obs = torch.as_tensor(next_obs_np, device=device)
     prev_done = np.zeros(N, dtype=bool)
@@ -434,8 +470,8 @@ def train(config: PPOConfig, callbacks: list[Callback] | None = None) -> TrainRe
         for cb in callbacks:
             logs.update(cb.on_rollout_end(rollout) or {})
         rewards = torch.where(valid_buf, rollout.rewards, torch.zeros_like(rollout.rewards))
-        advantages, returns = gae_loop(rewards, val_buf, next_val_buf, term_buf.float(),
-                                       (term_buf | trunc_buf).float(), config.gamma, config.gae_lambda)
+        advantages, returns = compute_gae(rewards, val_buf, next_val_buf, term_buf, trunc_buf,
+                                          config.gamma, config.gae_lambda, config.gae_impl)
 
         # Flatten the valid steps and optimise the clipped surrogate for update_epochs epochs.
         keep = valid_buf.reshape(-1)

@@ -10,6 +10,7 @@ import importlib
 
 BUILTIN_REWARD_MODULES: tuple[str, ...] = (
     "rewardgym.envs.maze.rewards",
+    "rewardgym.envs.web.rewards",
     "rewardgym.envs.dialogue.rewards",
     "rewardgym.rewards.judge.correctness",
     "rewardgym.rewards.judge.rubric",
@@ -21,6 +22,7 @@ BUILTIN_REWARD_MODULES: tuple[str, ...] = (
     "rewardgym.envs.robotics.rewards.contact",
     "rewardgym.envs.robotics.rewards.defaults",
     "rewardgym.rewards.learned.preference",
+    "rewardgym.rewards.verifiable.bleu",
 )
 
 

@@ -147,7 +147,8 @@ def probe_judge(
     """Score master-key answers with ``judge`` and report its false-positive rate.
 
     Args:
-        judge: any reward over :class:`~rewardgym.types.Episodes` (e.g. ``make_reward("judge/correctness-v0")``).
+        judge: any reward over :class:`~rewardgym.types.Episodes`, e.g.
+            ``make_reward("judge/correctness-v0")``.
         questions: probe questions (default :data:`DEFAULT_QUESTIONS`).
         attacks: ``{name: question -> answer}`` (default :data:`MASTER_KEYS`).
         threshold: scores ``>= threshold`` count as positive verdicts.
@@ -175,7 +176,9 @@ def probe_judge(
     if not isinstance(scores, torch.Tensor) or scores.shape != (len(rows),):
         raise RewardGymError(f"the judge returned {scores!r}; expected a tensor of shape ({len(rows)},)")
     values = scores.detach().float().cpu().tolist()
-    details = [{"kind": k, "question": q.question, "answer": a, "score": s} for (k, q, a), s in zip(rows, values)]
+    details = [
+        {"kind": k, "question": q.question, "answer": a, "score": s} for (k, q, a), s in zip(rows, values)
+    ]
 
     def positive_rate(kind: str) -> float:
         picked = [d["score"] for d in details if d["kind"] == kind]

@@ -221,8 +221,9 @@ def test_reset_start_option() -> None:
     free = [tuple(p) for p in np.argwhere(env.maze.distance > 0)]
     obs, info = env.reset(options={"start": free[3]})
     assert tuple(info["agent_pos"]) == free[3] and obs[free[3]] == 3
-    with pytest.raises(EnvConfigError, match="free, non-goal"):
-        env.reset(options={"start": (0, 0)})
+    for bad in [(0, 0), (1, 1, 1), "ab", 5, (99, 1)]:
+        with pytest.raises(EnvConfigError, match="free, non-goal"):
+            env.reset(options={"start": bad})
     with pytest.raises(EnvConfigError, match="unknown reset option"):
         env.reset(options={"begin": (1, 1)})
 

@@ -27,7 +27,9 @@ class StubState:
 
 def _answer(body: dict[str, Any], i: int) -> str:
     last = body["messages"][-1]["content"]
-    return f"echo:{last}|i={i}|seed={body.get('seed')}|t={body.get('temperature')}|max={body.get('max_tokens')}"
+    return (
+        f"echo:{last}|i={i}|seed={body.get('seed')}|t={body.get('temperature')}|max={body.get('max_tokens')}"
+    )
 
 
 def start_stub() -> tuple[ThreadingHTTPServer, StubState, str]:
@@ -66,7 +68,11 @@ def start_stub() -> tuple[ThreadingHTTPServer, StubState, str]:
                 "object": "chat.completion",
                 "model": body["model"],
                 "choices": [
-                    {"index": i, "message": {"role": "assistant", "content": _answer(body, i)}, "finish_reason": "stop"}
+                    {
+                        "index": i,
+                        "message": {"role": "assistant", "content": _answer(body, i)},
+                        "finish_reason": "stop",
+                    }
                     for i in range(n)
                 ],
             }

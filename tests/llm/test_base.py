@@ -14,16 +14,22 @@ def test_plain_string_is_one_user_message():
     assert normalize_prompt(chat) == chat
 
 
-@pytest.mark.parametrize("bad", [[], [{"role": "user"}], [{"role": "boss", "content": "x"}], 3, [{"content": "x"}]])
+@pytest.mark.parametrize(
+    "bad", [[], [{"role": "user"}], [{"role": "boss", "content": "x"}], 3, [{"content": "x"}]]
+)
 def test_malformed_prompts_are_rejected(bad):
-    with pytest.raises(LLMError, match="prompt|chat message"):
+    with pytest.raises(LLMError, match=r"prompt|chat message"):
         normalize_prompt(bad)
 
 
 @pytest.mark.parametrize(
     "kwargs, message",
-    [({"n": 0}, "n must"), ({"max_new_tokens": 0}, "max_new_tokens"), ({"temperature": -1}, "temperature"),
-     ({"seed": "1"}, "seed")],
+    [
+        ({"n": 0}, "n must"),
+        ({"max_new_tokens": 0}, "max_new_tokens"),
+        ({"temperature": -1}, "temperature"),
+        ({"seed": "1"}, "seed"),
+    ],
 )
 def test_generate_argument_checks(kwargs, message):
     with pytest.raises(LLMError, match=message):
@@ -70,8 +76,12 @@ def test_cache_is_keyed_by_model(tmp_path):
 def test_corrupt_cache_entry_is_a_miss(tmp_path):
     cache = ResponseCache(tmp_path)
     llm = ScriptedLLM(default="fresh", cache=cache)
-    key = cache.key("scripted", "scripted", [{"role": "user", "content": "p"}],
-                    {"n": 1, "max_new_tokens": 256, "temperature": 0.0, "seed": None})
+    key = cache.key(
+        "scripted",
+        "scripted",
+        [{"role": "user", "content": "p"}],
+        {"n": 1, "max_new_tokens": 256, "temperature": 0.0, "seed": None},
+    )
     cache._path(key).parent.mkdir(parents=True)
     cache._path(key).write_text("{not json")
     assert llm.generate(["p"]) == [["fresh"]]
@@ -93,7 +103,7 @@ def test_make_llm_and_as_llm():
     assert as_llm({"backend": "scripted", "default": "y"}).generate(["p"]) == [["y"]]
     with pytest.raises(LLMError, match="unknown LLM backend 'gpt'"):
         make_llm("gpt")
-    with pytest.raises(LLMError, match="bad arguments.*accepted"):
+    with pytest.raises(LLMError, match=r"bad arguments.*accepted"):
         make_llm("scripted", nonsense=1)
     with pytest.raises(LLMError, match="backend"):
         as_llm({"model": "x"})

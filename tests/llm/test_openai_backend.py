@@ -19,8 +19,13 @@ def stub():
 def test_sends_chat_completions_and_returns_n_per_prompt(stub):
     state, url = stub
     llm = make_llm("openai", model="smol", base_url=url, api_key="k", concurrency=2)
-    out = llm.generate(["a", [{"role": "system", "content": "s"}, {"role": "user", "content": "b"}]],
-                       n=2, max_new_tokens=7, temperature=0.5, seed=3)
+    out = llm.generate(
+        ["a", [{"role": "system", "content": "s"}, {"role": "user", "content": "b"}]],
+        n=2,
+        max_new_tokens=7,
+        temperature=0.5,
+        seed=3,
+    )
     assert out == [
         ["echo:a|i=0|seed=3|t=0.5|max=7", "echo:a|i=1|seed=3|t=0.5|max=7"],
         ["echo:b|i=0|seed=3|t=0.5|max=7", "echo:b|i=1|seed=3|t=0.5|max=7"],
@@ -44,7 +49,7 @@ def test_gives_up_after_max_retries(stub):
     state, url = stub
     state.fail_next = [500, 500, 500]
     llm = make_llm("openai", model="m", base_url=url, max_retries=1, backoff_s=0.01)
-    with pytest.raises(LLMError, match="after 2 attempts.*HTTP 500"):
+    with pytest.raises(LLMError, match=r"after 2 attempts.*HTTP 500"):
         llm.generate(["x"])
     assert len(state.requests) == 2
 
@@ -53,7 +58,7 @@ def test_client_errors_fail_without_retry(stub):
     state, url = stub
     state.fail_next = [400]
     llm = make_llm("openai", model="m", base_url=url, max_retries=3, backoff_s=0.01)
-    with pytest.raises(LLMError, match="HTTP 400.*stub failure 400"):
+    with pytest.raises(LLMError, match=r"HTTP 400.*stub failure 400"):
         llm.generate(["x"])
     assert len(state.requests) == 1
 

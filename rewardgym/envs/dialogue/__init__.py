@@ -20,7 +20,8 @@ extra: ``pip install "rewardgym[multiagent]"``.
 
 Example:
     >>> from rewardgym.envs import dialogue
-    >>> env = dialogue.make("support-v0", reward={"sum": {"dialogue/emotion-v0": 1.0, "dialogue/tactic-novelty-v0": 0.5}})
+    >>> spec = {"sum": {"dialogue/emotion-v0": 1.0, "dialogue/tactic-novelty-v0": 0.5}}
+    >>> env = dialogue.make("support-v0", reward=spec)
     >>> obs, infos = env.reset(seed=0)
     >>> obs, rewards, term, trunc, infos = env.step({"supporter_0": "That sounds hard. What happened?"})
     >>> sorted(infos["supporter_0"]["reward_terms"])
@@ -89,7 +90,12 @@ def make(name: str, *, aec: bool = False, reward: Any = None, combine: str = "re
     """
     module = _module(name)
     target = next(
-        (obj for obj in vars(module).values() if inspect.isclass(obj) and getattr(obj, "env_id", None) == name), None
+        (
+            obj
+            for obj in vars(module).values()
+            if inspect.isclass(obj) and getattr(obj, "env_id", None) == name
+        ),
+        None,
     )
     if target is not None:
         params = inspect.signature(target).parameters

@@ -170,7 +170,9 @@ def make_agent(
     if not isinstance(spec, str):
         if isinstance(spec, DialogueAgent):
             return spec
-        raise EnvConfigError(f"an agent must be a name or have reset(seed) and act(observation, info), got {spec!r}")
+        raise EnvConfigError(
+            f"an agent must be a name or have reset(seed) and act(observation, info), got {spec!r}"
+        )
     name = spec.strip()
     if name == "random":
         return RandomAgent(**kwargs)
@@ -182,7 +184,7 @@ def make_agent(
     role = agent_id.rsplit("_", 1)[0]
     roles = AGENTS.get(name)
     if roles is None or role not in roles:
-        fits = sorted(n for n, r in AGENTS.items() if role in r) + ["random", "llm", "llm:<backend>"]
+        fits = [*sorted(n for n, r in AGENTS.items() if role in r), "random", "llm", "llm:<backend>"]
         where = f" in {env}" if env else ""
         raise EnvConfigError(f"no agent {name!r} for role {role!r} ({agent_id}{where}); choose from {fits}")
     return roles[role](**kwargs)

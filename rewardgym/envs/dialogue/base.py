@@ -1,4 +1,4 @@
-"""The turn-taking machinery shared by every dialogue env: :class:`DialogueEnv` (a PettingZoo ``ParallelEnv``).
+"""The turn-taking machinery shared by the dialogue envs: :class:`DialogueEnv` (a PettingZoo ``ParallelEnv``).
 
 A dialogue is a sequence of turns. At each ``step`` exactly one agent, the *speaker* (``info["speaker"]``,
 ``info["your_turn"]``), has its message delivered; the other live agents' actions are ignored (an
@@ -25,14 +25,15 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from rewardgym.errors import EnvConfigError, InvalidActionError, require
 from rewardgym.envs.dialogue.text import CHARSET, TextObservation, clip_lines, sanitize
+from rewardgym.errors import EnvConfigError, InvalidActionError, require
 
 require("pettingzoo", "multiagent")
 from gymnasium.spaces import Text  # noqa: E402
-from pettingzoo.utils.env import ParallelEnv  # noqa: E402
+from pettingzoo.utils.conversions import parallel_to_aec  # noqa: E402
+from pettingzoo.utils.env import AECEnv, ParallelEnv  # noqa: E402
 
-__all__ = ["DialogueEnv", "TurnOutcome"]
+__all__ = ["AECEnv", "DialogueEnv", "TurnOutcome", "parallel_to_aec"]
 
 
 @dataclass
@@ -74,7 +75,11 @@ class DialogueEnv(ParallelEnv[str, str, str]):
         render_mode: ``None``, ``"ansi"`` (``render()`` returns the transcript) or ``"human"`` (prints it).
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"name": "dialogue", "render_modes": ["ansi", "human"], "is_parallelizable": True}
+    metadata: ClassVar[dict[str, Any]] = {
+        "name": "dialogue",
+        "render_modes": ["ansi", "human"],
+        "is_parallelizable": True,
+    }
     env_id: ClassVar[str] = "dialogue"
     title: ClassVar[str] = "Dialogue"
 
@@ -91,14 +96,18 @@ class DialogueEnv(ParallelEnv[str, str, str]):
         self.max_message_chars = _positive_int("max_message_chars", max_message_chars)
         self.max_observation_chars = _positive_int("max_observation_chars", max_observation_chars, 200)
         if render_mode not in (None, *self.metadata["render_modes"]):
-            raise EnvConfigError(f"render_mode must be None or one of {self.metadata['render_modes']}, got {render_mode!r}")
+            raise EnvConfigError(
+                f"render_mode must be None or one of {self.metadata['render_modes']}, got {render_mode!r}"
+            )
         self.render_mode = render_mode
         self.possible_agents = list(agents)
         self.agents: list[str] = []
         self._observation_spaces = {
             a: Text(self.max_observation_chars, min_length=1, charset=CHARSET) for a in self.possible_agents
         }
-        self._action_spaces = {a: Text(self.max_message_chars, min_length=0, charset=CHARSET) for a in self.possible_agents}
+        self._action_spaces = {
+            a: Text(self.max_message_chars, min_length=0, charset=CHARSET) for a in self.possible_agents
+        }
         self._rng: np.random.Generator | None = None
         self.turn = 0
         self.transcript: list[dict[str, Any]] = []
@@ -168,13 +177,19 @@ class DialogueEnv(ParallelEnv[str, str, str]):
             raise InvalidActionError(f"step() takes a dict {{agent: message}}, got {type(actions).__name__}")
         unknown = sorted(set(map(str, actions)) - set(self.agents))
         if unknown:
-            raise InvalidActionError(f"actions for unknown or finished agents {unknown}; live agents are {self.agents}")
+            raise InvalidActionError(
+                f"actions for unknown or finished agents {unknown}; live agents are {self.agents}"
+            )
         speaker = self._speaker
         if speaker not in actions:
-            raise InvalidActionError(f"it is {speaker!r}'s turn: actions must include {speaker!r} (a str message)")
+            raise InvalidActionError(
+                f"it is {speaker!r}'s turn: actions must include {speaker!r} (a str message)"
+            )
         raw = actions[speaker]
         if not isinstance(raw, str):
-            raise InvalidActionError(f"the message of {speaker!r} must be a str, got {type(raw).__name__}: {raw!r}")
+            raise InvalidActionError(
+                f"the message of {speaker!r} must be a str, got {type(raw).__name__}: {raw!r}"
+            )
         live = list(self.agents)
         self._feedback = {a: [] for a in live}
         self._malformed = dict.fromkeys(live, False)
@@ -256,13 +271,17 @@ class DialogueEnv(ParallelEnv[str, str, str]):
         return f"{head} Waiting for {self._speaker}."
 
     def _observe(self, agent: str) -> TextObservation:
-        parts = [f"=== {self.title} ({self.env_id}) | you are {agent} ===", self._brief(agent), self._status(agent)]
+        parts = [
+            f"=== {self.title} ({self.env_id}) | you are {agent} ===",
+            self._brief(agent),
+            self._status(agent),
+        ]
         if self._feedback.get(agent):
             parts.append("Feedback: " + "; ".join(self._feedback[agent]) + ".")
         parts.append("--- conversation (most recent last) ---")
         lines = [f"{t['speaker']}: {t['text']}" for t in self.transcript] or ["(no messages yet)"]
         obs = clip_lines("\n".join(parts), lines, self.max_observation_chars)
-        return TextObservation(sanitize(obs, self.max_observation_chars)[0] or "(empty)")
+        return TextObservation(sanitize(obs, self.max_observation_chars)[0])
 
     def _observe_all(self, agents: Sequence[str] | None = None) -> dict[str, str]:
         return {a: self._observe(a) for a in (self.agents if agents is None else agents)}

@@ -32,21 +32,24 @@ from typing import Any
 
 __all__ = ["REPORTED_REWARDS", "register_commands", "run_selfplay", "summarize"]
 
-REPORTED_REWARDS: dict[str, list[tuple[str, str]]] = {
+REPORTED_REWARDS: dict[str, list[tuple[str, str, str]]] = {
     "negotiation-v0": [
-        ("dialogue/negotiation-value-v0", "sum"),
-        ("dialogue/negotiation-agreement-v0", "mean"),
-        ("dialogue/negotiation-pareto-v0", "mean"),
-        ("dialogue/malformed-v0", "sum"),
+        ("value", "dialogue/negotiation-value-v0", "sum"),
+        ("agreement", "dialogue/negotiation-agreement-v0", "mean"),
+        ("pareto", "dialogue/negotiation-pareto-v0", "mean"),
+        ("malformed", "dialogue/malformed-v0", "sum"),
     ],
     "support-v0": [
-        ("dialogue/emotion-v0", "sum"),
-        ("dialogue/tactic-novelty-v0", "mean"),
-        ("dialogue/malformed-v0", "sum"),
+        ("emotion", "dialogue/emotion-v0", "sum"),
+        ("novelty", "dialogue/tactic-novelty-v0", "mean"),
+        ("malformed", "dialogue/malformed-v0", "sum"),
     ],
-    "referential-v0": [("dialogue/referential-accuracy-v0", "sum"), ("dialogue/malformed-v0", "sum")],
+    "referential-v0": [
+        ("accuracy", "dialogue/referential-accuracy-v0", "sum"),
+        ("malformed", "dialogue/malformed-v0", "sum"),
+    ],
 }
-"""Rewards the table shows per env, with how they aggregate: ``sum`` per episode, or ``mean`` per turn."""
+"""Columns of the table per env: (column, reward name, ``sum`` per episode or ``mean`` per turn)."""
 
 
 def _nanmean(values: Sequence[float]) -> float:
@@ -72,9 +75,7 @@ def summarize(records: Sequence[Any], rewards: Mapping[str, tuple[Any, str]]) ->
     agents = list(records[0].policies) if records else []
     row_agent = list(batch.infos["agent"]) if len(batch) else []
     episode = batch.infos["episode"].tolist() if len(batch) else []
-    counted = (
-        (batch.infos["acted"] | batch.terminated | batch.truncated).tolist() if len(batch) else []
-    )
+    counted = (batch.infos["acted"] | batch.terminated | batch.truncated).tolist() if len(batch) else []
     out: dict[str, dict[str, float]] = {}
     for agent in agents:
         rets = [r.returns[agent] for r in records]
@@ -135,7 +136,7 @@ def run_selfplay(
         built[agent_id] = make_agent(spec, env=env, agent_id=agent_id, **kwargs)
     records = selfplay(env, built, episodes=episodes, seed=seed, env_kwargs=env_kwargs, progress=progress)
     columns: dict[str, tuple[Any, str]] = {
-        name.split("/", 1)[1].removesuffix("-v0"): (make_reward(name), how) for name, how in REPORTED_REWARDS.get(env, [])
+        col: (make_reward(name), how) for col, name, how in REPORTED_REWARDS.get(env, [])
     }
     if reward is not None:
         columns["custom"] = (build_reward(reward), "sum")
@@ -166,20 +167,24 @@ def _print_table(env: str, records: Sequence[Any], summary: Mapping[str, Mapping
     table = Table(title=f"selfplay {env}: {len(records)} episode(s)")
     table.add_column("agent")
     table.add_column("policy")
-    table.add_column("return", justify="right")
+    table.add_column("return", justify="right", no_wrap=True)
     columns = [c for c in next(iter(summary.values()), {}) if c not in ("return", "return_std")]
     for c in columns:
         table.add_column(c, justify="right")
     for agent, stats in summary.items():
         cells = [f"{stats[c]:.3f}" if not math.isnan(stats[c]) else "-" for c in columns]
-        table.add_row(agent, records[0].policies[agent], f"{stats['return']:.3f} ± {stats['return_std']:.3f}", *cells)
+        table.add_row(
+            agent, records[0].policies[agent], f"{stats['return']:.3f} ± {stats['return_std']:.3f}", *cells
+        )
     console = Console()
     console.print(table)
     metrics = sorted({k for r in records for k in r.metrics})
     if metrics:
         console.print(
             "episode metrics (mean): "
-            + ", ".join(f"{k}={_nanmean([r.metrics.get(k, float('nan')) for r in records]):.3f}" for k in metrics)
+            + ", ".join(
+                f"{k}={_nanmean([r.metrics.get(k, float('nan')) for r in records]):.3f}" for k in metrics
+            )
         )
 
 
@@ -220,20 +225,33 @@ def _cmd_selfplay(args: argparse.Namespace) -> int:
 def register_commands(subparsers: Any) -> None:
     """Add ``selfplay`` to the ``rewardgym`` command (imports nothing heavy until it runs)."""
     p = subparsers.add_parser(
-        "selfplay", help="play agents in a dialogue env; print per-agent rewards, save transcripts (JSONL)",
+        "selfplay",
+        help="play agents in a dialogue env; print per-agent rewards, save transcripts (JSONL)",
         description=(__doc__ or "").split("\n\n")[0],
     )
     p.add_argument("env", help="negotiation-v0, support-v0 or referential-v0")
-    p.add_argument("--agents", required=True, type=lambda s: [a.strip() for a in s.split(",") if a.strip()],
-                   help="comma-separated, one per env agent: fair, greedy, empathic, dismissive, repetitive, "
-                        "varied, literal, random, llm, llm:<backend>")
+    p.add_argument(
+        "--agents",
+        required=True,
+        type=lambda s: [a.strip() for a in s.split(",") if a.strip()],
+        help="comma-separated, one per env agent: fair, greedy, empathic, dismissive, repetitive, "
+        "varied, literal, random, llm, llm:<backend>",
+    )
     p.add_argument("--episodes", type=int, default=10, help="episodes to play (default: 10)")
     p.add_argument("--seed", type=int, default=0, help="seed of the first episode (default: 0)")
     p.add_argument("--out", default=None, help="folder for the JSONL transcripts")
-    p.add_argument("--env-kwargs", type=_json_object, default=None, help='JSON env arguments, e.g. \'{"max_turns": 6}\'')
-    p.add_argument("--reward", type=_reward_spec, default=None, help="an extra reward column: a name or a JSON spec")
+    p.add_argument(
+        "--env-kwargs", type=_json_object, default=None, help="JSON env arguments, e.g. '{\"max_turns\": 6}'"
+    )
+    p.add_argument(
+        "--reward", type=_reward_spec, default=None, help="an extra reward column: a name or a JSON spec"
+    )
     p.add_argument("--llm-kwargs", type=_json_object, default=None, help="JSON arguments of the LLM backend")
-    p.add_argument("--max-new-tokens", type=int, default=64, help="LLM agents' token budget per message (default: 64)")
-    p.add_argument("--temperature", type=float, default=0.0, help="LLM agents' sampling temperature (default: 0)")
+    p.add_argument(
+        "--max-new-tokens", type=int, default=64, help="LLM agents' token budget per message (default: 64)"
+    )
+    p.add_argument(
+        "--temperature", type=float, default=0.0, help="LLM agents' sampling temperature (default: 0)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_selfplay)

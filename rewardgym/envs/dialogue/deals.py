@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -71,7 +72,10 @@ def all_allocations(pool: Mapping[str, int]) -> Iterator[dict[str, int]]:
 
 
 def is_pareto_optimal(
-    pool: Mapping[str, int], values_a: Mapping[str, int], values_b: Mapping[str, int], allocation_a: Mapping[str, int]
+    pool: Mapping[str, int],
+    values_a: Mapping[str, int],
+    values_b: Mapping[str, int],
+    allocation_a: Mapping[str, int],
 ) -> bool:
     """Whether no other split makes one agent better off without making the other worse off.
 
@@ -90,13 +94,14 @@ def is_pareto_optimal(
     return True
 
 
-def _value_vectors(counts: Sequence[int], total: int, min_positive: int) -> list[tuple[int, ...]]:
+@functools.lru_cache(maxsize=256)
+def _value_vectors(counts: tuple[int, ...], total: int, min_positive: int) -> tuple[tuple[int, ...], ...]:
     ranges = [range(total // c + 1) for c in counts]
-    return [
+    return tuple(
         v
         for v in itertools.product(*ranges)
         if sum(c * x for c, x in zip(counts, v)) == total and sum(x > 0 for x in v) >= min_positive
-    ]
+    )
 
 
 def sample_scenario(

@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from rewardgym.envs.dialogue.base import DialogueEnv, TurnOutcome
+from rewardgym.envs.dialogue.base import AECEnv, DialogueEnv, TurnOutcome, parallel_to_aec
 from rewardgym.envs.dialogue.deals import (
     DEFAULT_ITEMS,
     Scenario,
@@ -96,7 +96,9 @@ class NegotiationEnv(DialogueEnv):
         )
         items = [str(i) for i in items] if not isinstance(items, str) else []
         if len(items) < 2 or len(set(items)) != len(items) or not all(i.isidentifier() for i in items):
-            raise EnvConfigError(f"items must be 2+ distinct identifiers like ['books', 'hats'], got {items!r}")
+            raise EnvConfigError(
+                f"items must be 2+ distinct identifiers like ['books', 'hats'], got {items!r}"
+            )
         if not isinstance(total_value, int) or total_value < 2:
             raise EnvConfigError(f"total_value must be an int >= 2, got {total_value!r}")
         if not isinstance(max_count, int) or max_count < 1:
@@ -110,6 +112,8 @@ class NegotiationEnv(DialogueEnv):
         self.offer: tuple[str, dict[str, int]] | None = None
         self.deal: dict[str, dict[str, int]] | None = None
         self._outcome = ""
+        self._static: dict[str, str] = {}
+        self._json: dict[str, str] = {}
 
     # ----------------------------------------------------------------- scenario
     def _new_episode(self, rng: np.random.Generator, options: Mapping[str, Any]) -> str:
@@ -125,6 +129,11 @@ class NegotiationEnv(DialogueEnv):
         self.offer = None
         self.deal = None
         self._outcome = ""
+        self._static = {a: self._static_brief(a) for a in AGENTS}
+        self._json = {
+            "pool": json.dumps(self.scenario.pool),
+            **{a: json.dumps(self.scenario.values[a]) for a in AGENTS},
+        }
         first = options.get("first", AGENTS[int(rng.integers(2))])
         if first not in AGENTS:
             raise EnvConfigError(f"options['first'] must be one of {list(AGENTS)}, got {first!r}")
@@ -137,11 +146,12 @@ class NegotiationEnv(DialogueEnv):
         return points / self.scenario.total_value if self.normalize else float(points)
 
     # ----------------------------------------------------------------- observation parts
-    def _brief(self, agent: str) -> str:
+    def _static_brief(self, agent: str) -> str:
         pool, values = self.scenario.pool, self.scenario.values[agent]
         lines = [
             f"Items on the table: {_fmt(pool)}.",
-            "Your private value per item: " + ", ".join(f"{i}={v}" for i, v in values.items())
+            "Your private value per item: "
+            + ", ".join(f"{i}={v}" for i, v in values.items())
             + f" (the whole pool is worth {self.scenario.total_value} to you; the other agent's values differ"
             " and are hidden).",
             f"Goal: agree on a split worth as much as possible to you. No deal within {self.max_turns} turns"
@@ -151,27 +161,26 @@ class NegotiationEnv(DialogueEnv):
             "  ACCEPT  (accept the other agent's standing proposal)",
             "  REJECT  (reject it; you may add a PROPOSE as a counter-offer)",
         ]
-        if self.offer is None:
-            lines.append("Standing proposal: none.")
-        else:
-            who, take = self.offer
-            if who == agent:
-                lines.append(f"Standing proposal: yours - you take {_fmt(take)}.")
-            else:
-                mine = complement(pool, take)
-                lines.append(
-                    f"Standing proposal from {who}: you would get {_fmt(mine)} "
-                    f"(worth {allocation_value(mine, values)} to you)."
-                )
         return "\n".join(lines)
+
+    def _brief(self, agent: str) -> str:
+        if self.offer is None:
+            return f"{self._static[agent]}\nStanding proposal: none."
+        who, take = self.offer
+        if who == agent:
+            return f"{self._static[agent]}\nStanding proposal: yours - you take {_fmt(take)}."
+        mine = complement(self.scenario.pool, take)
+        worth = allocation_value(mine, self.scenario.values[agent])
+        offer = f"Standing proposal from {who}: you would get {_fmt(mine)} (worth {worth} to you)."
+        return f"{self._static[agent]}\n{offer}"
 
     def _extra_info(self, agent: str) -> dict[str, Any]:
         offer = ""
         if self.offer is not None and self.offer[0] != agent:
             offer = json.dumps(complement(self.scenario.pool, self.offer[1]))
         return {
-            "pool": json.dumps(self.scenario.pool),
-            "values": json.dumps(self.scenario.values.get(agent, {})),
+            "pool": self._json["pool"],
+            "values": self._json[agent],
             "offer": offer,
             "agreed": self.deal is not None,
             "outcome": self._outcome,
@@ -191,7 +200,11 @@ class NegotiationEnv(DialogueEnv):
         if move.kind == "accept":
             if not has_offer:
                 return TurnOutcome(
-                    feedback={speaker: [f"there is no proposal from {other} to accept; make one with {EXAMPLE_PROPOSAL}"]},
+                    feedback={
+                        speaker: [
+                            f"there is no proposal from {other} to accept; make one with {EXAMPLE_PROPOSAL}"
+                        ]
+                    },
                     malformed=True,
                     event="malformed",
                 )
@@ -199,7 +212,9 @@ class NegotiationEnv(DialogueEnv):
             take = self.offer[1]
             self.deal = {other: dict(take), speaker: complement(self.scenario.pool, take)}
             self._finish()
-            rewards = {a: self._reward(allocation_value(self.deal[a], self.scenario.values[a])) for a in AGENTS}
+            rewards = {
+                a: self._reward(allocation_value(self.deal[a], self.scenario.values[a])) for a in AGENTS
+            }
             self.end("a deal was made")
             return TurnOutcome(rewards=rewards, terminated=True, event="accept")
         if move.kind == "reject":
@@ -232,11 +247,21 @@ class NegotiationEnv(DialogueEnv):
         """``agreement`` (0/1), ``pareto_optimal`` (0/1, NaN without a deal), ``joint_value``, ``turns``."""
         s = self.scenario
         if self.deal is None:
-            return {"agreement": 0.0, "pareto_optimal": float("nan"), "joint_value": 0.0, "turns": float(self.turn)}
+            return {
+                "agreement": 0.0,
+                "pareto_optimal": float("nan"),
+                "joint_value": 0.0,
+                "turns": float(self.turn),
+            }
         a, b = AGENTS
         pareto = is_pareto_optimal(s.pool, s.values[a], s.values[b], self.deal[a])
         joint = sum(allocation_value(self.deal[x], s.values[x]) for x in AGENTS) / (2 * s.total_value)
-        return {"agreement": 1.0, "pareto_optimal": float(pareto), "joint_value": joint, "turns": float(self.turn)}
+        return {
+            "agreement": 1.0,
+            "pareto_optimal": float(pareto),
+            "joint_value": joint,
+            "turns": float(self.turn),
+        }
 
 
 def parallel_env(**kwargs: Any) -> NegotiationEnv:
@@ -244,10 +269,6 @@ def parallel_env(**kwargs: Any) -> NegotiationEnv:
     return NegotiationEnv(**kwargs)
 
 
-
-
-def env(**kwargs: Any):  # noqa: ANN201 - a PettingZoo AECEnv
+def env(**kwargs: Any) -> AECEnv:
     """The AEC form: ``parallel_to_aec(parallel_env(**kwargs))``."""
-    from pettingzoo.utils.conversions import parallel_to_aec
-
     return parallel_to_aec(parallel_env(**kwargs))

@@ -40,7 +40,9 @@ EXAMPLE_PROPOSAL = 'PROPOSE {"books": 1, "hats": 2, "balls": 0}'
 
 _STRICT = re.compile(r"\b(PROPOSE|ACCEPT|REJECT)\b")
 _LOOSE = re.compile(r"\b(propos(?:e|al)|accept(?:ed)?|reject(?:ed)?)\b", re.IGNORECASE)
-_NEGATION = re.compile(r"\b(not|never|cannot|can't|won't|don't|wouldn't|couldn't|refuse to)\W+(\w+\W+){0,2}$", re.IGNORECASE)
+_NEGATION = re.compile(
+    r"\b(not|never|cannot|can't|won't|don't|wouldn't|couldn't|refuse to)\W+(\w+\W+){0,2}$", re.IGNORECASE
+)
 _PAIR_KV = re.compile(r"([A-Za-z_]+)\s*[:=]\s*(-?\d+(?:\.\d+)?)")
 _PAIR_NK = re.compile(r"(-?\d+)\s+([A-Za-z_]+)")
 
@@ -85,7 +87,7 @@ def _loads_lenient(blob: str) -> Any:
         pass
     fixed = blob.replace("'", '"')
     fixed = re.sub(r",\s*([}\]])", r"\1", fixed)
-    fixed = re.sub(r'([{,]\s*)([A-Za-z_][A-Za-z_ ]*?)\s*:', r'\1"\2":', fixed)
+    fixed = re.sub(r"([{,]\s*)([A-Za-z_][A-Za-z_ ]*?)\s*:", r'\1"\2":', fixed)
     try:
         return json.loads(fixed)
     except ValueError:

@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from rewardgym.envs.dialogue.base import DialogueEnv, TurnOutcome
+from rewardgym.envs.dialogue.base import AECEnv, DialogueEnv, TurnOutcome, parallel_to_aec
 from rewardgym.errors import EnvConfigError
 
 __all__ = ["ATTRIBUTES", "ReferentialEnv", "env", "parallel_env"]
@@ -45,7 +45,10 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "pattern": ("plain", "striped", "dotted"),
     "shape": ("circle", "square", "triangle", "star", "heart", "diamond"),
 }
-_PICK = re.compile(r"\b(?:pick|choose|select|answer|guess)\b\W*(?:(?:object|candidate|number|item|no\.?)\s*)?#?\s*(-?\d+)", re.I)
+_PICK = re.compile(
+    r"\b(?:pick|choose|select|answer|guess)\b\W*(?:(?:object|candidate|number|item|no\.?)\s*)?#?\s*(-?\d+)",
+    re.I,
+)
 _BARE = re.compile(r"^\W*#?\s*(\d+)\W*$")
 
 
@@ -112,9 +115,18 @@ class ReferentialEnv(DialogueEnv):
         keys = list(ATTRIBUTES)
         target = tuple(ATTRIBUTES[k][int(rng.integers(len(ATTRIBUTES[k])))] for k in keys)
         if self.hard:
-            pool = [target[:i] + (v,) + target[i + 1 :] for i, k in enumerate(keys) for v in ATTRIBUTES[k] if v != target[i]]
+            pool = [
+                (*target[:i], v, *target[i + 1 :])
+                for i, k in enumerate(keys)
+                for v in ATTRIBUTES[k]
+                if v != target[i]
+            ]
         else:
-            pool = [o for o in itertools.product(*ATTRIBUTES.values()) if o != target and any(a == b for a, b in zip(o, target))]
+            pool = [
+                o
+                for o in itertools.product(*ATTRIBUTES.values())
+                if o != target and any(a == b for a, b in zip(o, target))
+            ]
         picks = rng.choice(len(pool), size=self.n_candidates - 1, replace=False)
         objects = [target, *(pool[int(i)] for i in picks)]
         order = [int(i) for i in rng.permutation(len(objects))]
@@ -137,11 +149,14 @@ class ReferentialEnv(DialogueEnv):
     def _brief(self, agent: str) -> str:
         view = self._view(agent)
         listing = "\n".join(f"  {i + 1}. {d}" for i, d in enumerate(view))
-        head = f"Round {min(self.round + 1, self.rounds)} of {self.rounds}. Objects (your numbering):\n{listing}"
+        head = (
+            f"Round {min(self.round + 1, self.rounds)} of {self.rounds}. Objects (your numbering):\n{listing}"
+        )
         if agent == SPEAKER:
             return (
-                f"{head}\nThe target is: {describe(self.candidates[self.target])}. Describe it so that the listener,"
-                " who sees the objects in a different order, can pick it. Numbers mean nothing to them."
+                f"{head}\nThe target is: {describe(self.candidates[self.target])}. Describe it so that the"
+                " listener, who sees the objects in a different order, can pick it. Numbers mean nothing to"
+                " them."
             )
         return (
             f"{head}\nThe speaker knows which object is the target. When you know it, answer PICK <number>"
@@ -170,7 +185,9 @@ class ReferentialEnv(DialogueEnv):
         if not 1 <= choice <= n:
             return TurnOutcome(
                 feedback={LISTENER: [f"PICK needs a number from 1 to {n}, got {choice}"]},
-                malformed=True, event="malformed", next_speaker=LISTENER,
+                malformed=True,
+                event="malformed",
+                next_speaker=LISTENER,
             )
         chosen = self.listener_order[choice - 1]
         result = {
@@ -214,8 +231,6 @@ def parallel_env(**kwargs: Any) -> ReferentialEnv:
     return ReferentialEnv(**kwargs)
 
 
-def env(**kwargs: Any):  # noqa: ANN201 - a PettingZoo AECEnv
+def env(**kwargs: Any) -> AECEnv:
     """The AEC form: ``parallel_to_aec(parallel_env(**kwargs))``."""
-    from pettingzoo.utils.conversions import parallel_to_aec
-
     return parallel_to_aec(parallel_env(**kwargs))

@@ -63,7 +63,9 @@ class EpisodeRecord:
         data = asdict(self)
         data.pop("steps")
         data.pop("first_obs")
-        data["metrics"] = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in self.metrics.items()}
+        data["metrics"] = {
+            k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in self.metrics.items()
+        }
         return data
 
 
@@ -71,7 +73,9 @@ def _label(agent: Any) -> str:
     return str(getattr(agent, "name", type(agent).__name__))
 
 
-def run_episode(env: Any, agents: Mapping[str, DialogueAgent], *, seed: int | None = None, env_name: str = "") -> EpisodeRecord:
+def run_episode(
+    env: Any, agents: Mapping[str, DialogueAgent], *, seed: int | None = None, env_name: str = ""
+) -> EpisodeRecord:
     """Play one episode of a dialogue ``ParallelEnv`` with one agent per ``possible_agents`` entry.
 
     Raises:
@@ -99,7 +103,10 @@ def run_episode(env: Any, agents: Mapping[str, DialogueAgent], *, seed: int | No
                     "reward": float(rewards[a]),
                     "terminated": bool(terms[a]),
                     "truncated": bool(truncs[a]),
-                    "info": {**{k: v for k, v in next_infos[a].items() if k != "reward_terms"}, "acted": a == speaker},
+                    "info": {
+                        **{k: v for k, v in next_infos[a].items() if k != "reward_terms"},
+                        "acted": a == speaker,
+                    },
                 }
             )
         obs, infos = next_obs, next_infos
@@ -158,9 +165,13 @@ def selfplay(
     else:
         specs = list(agents)
         if len(specs) != len(ids):
-            raise EnvConfigError(f"{env} has {len(ids)} agent(s) {ids}; got {len(specs)} agent spec(s): {specs}")
+            raise EnvConfigError(
+                f"{env} has {len(ids)} agent(s) {ids}; got {len(specs)} agent spec(s): {specs}"
+            )
         specs = dict(zip(ids, specs))
-    built = {a: make_agent(specs[a], env=env, agent_id=a, **dict(agent_kwargs or {})) for a in ids if a in specs}
+    built = {
+        a: make_agent(specs[a], env=env, agent_id=a, **dict(agent_kwargs or {})) for a in ids if a in specs
+    }
     iterator: Any = range(episodes)
     if progress:
         from tqdm.auto import tqdm

@@ -135,7 +135,7 @@ class EmpathicSupporter(_LineSupporter):
         "Thank you for sharing this with me. How are you holding up right now?",
         "It makes sense to be upset about this. You are doing your best.",
         "I've been through something similar, and I'm here for you.",
-        "So what you're saying is that it all piled up at once. Have you considered talking to someone you trust?",
+        "So what you're saying is that it all piled up. Have you considered talking to someone you trust?",
         "Many people go through this. What would help you most right now?",
         "That takes courage to talk about. It's going to be okay.",
     )
@@ -173,7 +173,7 @@ class VariedSupporter(_LineSupporter):
         "Thank you for sharing this with me.",
         "You are so strong.",
         "I've been there too.",
-        "You could try writing down how you feel each evening.",
+        "You could try writing down your thoughts each evening.",
         "So what you're saying is that everything piled up.",
         "Many people feel this way at some point.",
     )
@@ -201,4 +201,3 @@ class LiteralListener(ScriptedAgent):
         if not scores or max(scores) == 0:
             return "Which one is it? Can you describe it?"
         return f"PICK {scores.index(max(scores)) + 1}"
-

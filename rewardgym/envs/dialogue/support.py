@@ -17,7 +17,7 @@ Example:
     >>> env = support.parallel_env(max_turns=4)
     >>> obs, infos = env.reset(seed=0)
     >>> before = infos["supporter_0"]["emotion"]
-    >>> obs, rewards, term, trunc, infos = env.step({"supporter_0": "That sounds really hard. What happened?"})
+    >>> obs, rewards, term, trunc, infos = env.step({"supporter_0": "That sounds hard. What happened?"})
     >>> infos["supporter_0"]["tactics"], infos["supporter_0"]["emotion"] > before, rewards["supporter_0"] > 0
     ('question,validation', True, True)
 """
@@ -30,9 +30,16 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from rewardgym.envs.dialogue.base import DialogueEnv, TurnOutcome
+from rewardgym.envs.dialogue.base import AECEnv, DialogueEnv, TurnOutcome, parallel_to_aec
 from rewardgym.envs.dialogue.tactics import detect_tactics
-from rewardgym.envs.dialogue.user_sim import PERSONAS, EmotionModel, LLMUser, Persona, RuleBasedUser, sample_persona
+from rewardgym.envs.dialogue.user_sim import (
+    PERSONAS,
+    EmotionModel,
+    LLMUser,
+    Persona,
+    RuleBasedUser,
+    sample_persona,
+)
 from rewardgym.errors import EnvConfigError
 
 __all__ = ["SupportEnv", "env", "parallel_env"]
@@ -49,7 +56,8 @@ class SupportEnv(DialogueEnv):
         personas: restrict the scenarios to these persona names (default: all of
             :data:`~rewardgym.envs.dialogue.user_sim.PERSONAS`).
         emotion_model: the dynamics (:class:`~rewardgym.envs.dialogue.user_sim.EmotionModel`).
-        user_llm: an LLM (instance, backend name or spec dict) that voices the user; None: templates.
+        user_llm: an LLM (instance, backend name or spec dict) or an
+            :class:`~rewardgym.envs.dialogue.user_sim.LLMUser` that voices the user; None: templates.
         resolve_at: score at which the user feels better and the dialogue ends.
         leave_at: score at which the user leaves.
         max_message_chars: message length limit.
@@ -86,14 +94,21 @@ class SupportEnv(DialogueEnv):
         )
         known = {p.name for p in PERSONAS}
         if personas is not None and (isinstance(personas, str) or not set(personas) <= known or not personas):
-            raise EnvConfigError(f"personas must be a non-empty list of names from {sorted(known)}, got {personas!r}")
+            raise EnvConfigError(
+                f"personas must be a non-empty list of names from {sorted(known)}, got {personas!r}"
+            )
         if not 0 <= leave_at < resolve_at <= 100:
-            raise EnvConfigError(f"need 0 <= leave_at < resolve_at <= 100, got leave_at={leave_at}, resolve_at={resolve_at}")
+            raise EnvConfigError(
+                f"need 0 <= leave_at < resolve_at <= 100, got leave_at={leave_at}, resolve_at={resolve_at}"
+            )
         if emotion_model is not None and not isinstance(emotion_model, EmotionModel):
             raise EnvConfigError(f"emotion_model must be an EmotionModel, got {type(emotion_model).__name__}")
         self.personas = None if personas is None else list(personas)
         self.model = emotion_model or EmotionModel()
-        self.user = LLMUser(user_llm) if user_llm is not None else RuleBasedUser()
+        if user_llm is None:
+            self.user: RuleBasedUser | LLMUser = RuleBasedUser()
+        else:
+            self.user = user_llm if isinstance(user_llm, LLMUser) else LLMUser(user_llm)
         self.resolve_at = float(resolve_at)
         self.leave_at = float(leave_at)
         self.persona: Persona = PERSONAS[0]
@@ -107,8 +122,9 @@ class SupportEnv(DialogueEnv):
     def _new_episode(self, rng: np.random.Generator, options: Mapping[str, Any]) -> str:
         names = self.personas
         if "persona" in options:
-            if options["persona"] not in {p.name for p in PERSONAS}:
-                raise EnvConfigError(f"options['persona'] must be one of {[p.name for p in PERSONAS]}, got {options['persona']!r}")
+            known = [p.name for p in PERSONAS]
+            if options["persona"] not in known:
+                raise EnvConfigError(f"options['persona'] must be one of {known}, got {options['persona']!r}")
             names = [options["persona"]]
         self.persona = sample_persona(rng, names)
         self.emotion = self.emotion_before = self.initial_emotion = float(self.persona.initial_emotion)
@@ -120,8 +136,9 @@ class SupportEnv(DialogueEnv):
 
     def _brief(self, agent: str) -> str:
         return (
-            "You are a supportive listener. The user below is going through something difficult. Help them feel"
-            " better: listen, acknowledge their feelings, ask about their experience, and vary how you respond."
+            "You are a supportive listener. The user below is going through something difficult. Help them"
+            " feel better: listen, acknowledge their feelings, ask about their experience, and vary how you"
+            " respond."
             f" The conversation lasts at most {self.max_turns} of your turns."
         )
 
@@ -143,7 +160,11 @@ class SupportEnv(DialogueEnv):
         prior = list(self.history)
         self.history.append(tactics)
         self._tactics = tactics
-        feedback = {} if tactics else {speaker: ["the user could not tell how you meant that; respond to what they said"]}
+        feedback = (
+            {}
+            if tactics
+            else {speaker: ["the user could not tell how you meant that; respond to what they said"]}
+        )
         rng = self._rng if self._rng is not None else np.random.default_rng()
         done = False
         if self.emotion >= self.resolve_at:
@@ -160,7 +181,10 @@ class SupportEnv(DialogueEnv):
             self._finish()
         reward = (self.emotion - self.emotion_before) / 100.0
         return TurnOutcome(
-            rewards={speaker: reward}, feedback=feedback, terminated=done, event=",".join(tactics) or "no-tactic",
+            rewards={speaker: reward},
+            feedback=feedback,
+            terminated=done,
+            event=",".join(tactics) or "no-tactic",
             next_speaker=AGENT,
         )
 
@@ -181,7 +205,7 @@ class SupportEnv(DialogueEnv):
         )
 
     def metrics(self) -> dict[str, float]:
-        """``final_emotion``, ``emotion_gain`` (points), ``resolved`` / ``left`` (0/1), ``distinct_tactics``."""
+        """``final_emotion``, ``emotion_gain`` (points), ``resolved``/``left`` (0/1), ``distinct_tactics``."""
         return {
             "final_emotion": self.emotion,
             "emotion_gain": self.emotion - self.initial_emotion,
@@ -196,8 +220,6 @@ def parallel_env(**kwargs: Any) -> SupportEnv:
     return SupportEnv(**kwargs)
 
 
-def env(**kwargs: Any):  # noqa: ANN201 - a PettingZoo AECEnv
+def env(**kwargs: Any) -> AECEnv:
     """The AEC form: ``parallel_to_aec(parallel_env(**kwargs))``."""
-    from pettingzoo.utils.conversions import parallel_to_aec
-
     return parallel_to_aec(parallel_env(**kwargs))

@@ -20,94 +20,151 @@ from collections.abc import Iterable
 
 __all__ = ["HARMFUL_TACTICS", "SUPPORTIVE_TACTICS", "TACTICS", "detect_tactics", "tactic_novelty"]
 
-_I = re.IGNORECASE
 _YOU_ARE = r"you(?:'re| are)"
 _IT_IS = r"it(?:'s| is)"
+_I_AM = r"i(?:'m| am)"
+
+
+def _phrases(*alternatives: str, tail: str = r"\b") -> re.Pattern[str]:
+    """A case-insensitive pattern matching any of the regex ``alternatives`` as whole words."""
+    return re.compile(r"\b(" + "|".join(alternatives) + ")" + tail, re.IGNORECASE)
+
+
+_HARD = (
+    r"(hard|tough|difficult|painful|frustrating|stressful|overwhelming|awful|scary|heartbreaking|upsetting)"
+)
 
 TACTICS: dict[str, tuple[str, re.Pattern[str]]] = {
     "question": (
         "an open question about the person's experience",
-        re.compile(r"\b(what|how|why|when|which|would you|do you|are you|can you|could you|have you)\b[^.!?]*\?", _I),
+        _phrases(
+            "what",
+            "how",
+            "why",
+            "when",
+            "which",
+            "would you",
+            "do you",
+            "are you",
+            "can you",
+            "could you",
+            "have you",
+            tail=r"\b[^.!?]*\?",
+        ),
     ),
     "restatement": (
         "paraphrasing what the person said",
-        re.compile(r"\b(so (what )?you(?:'re| are) saying|if i understand|in other words|what i(?:'m| am) hearing)\b", _I),
+        _phrases(
+            rf"so (what )?{_YOU_ARE} saying", "if i understand", "in other words", rf"what {_I_AM} hearing"
+        ),
     ),
     "reflection": (
         "naming the person's feelings",
-        re.compile(
-            rf"\b(it sounds like|sounds like you|{_YOU_ARE} feeling|you feel|you (seem|sound|must (feel|be feeling)))\b",
-            _I,
+        _phrases(
+            "it sounds like",
+            "sounds like you",
+            rf"{_YOU_ARE} feeling",
+            "you feel",
+            "you (seem|sound|must (feel|be feeling))",
         ),
     ),
     "validation": (
         "saying the feelings make sense",
-        re.compile(
-            r"\b(that (sounds|must be|is|seems) (really |so |very |incredibly )?"
-            r"(hard|tough|difficult|painful|frustrating|stressful|overwhelming|awful|scary|heartbreaking|upsetting)"
-            rf"|(it|that) makes (total |complete )?sense|{_IT_IS} (completely |totally )?(understandable|natural|normal) to"
-            r"|anyone would|your feelings are valid|no wonder)\b",
-            _I,
+        _phrases(
+            rf"that (sounds|must be|is|seems) (really |so |very |incredibly )?{_HARD}",
+            "(it|that) makes (total |complete )?sense",
+            rf"{_IT_IS} (completely |totally )?(understandable|natural|normal) to",
+            "anyone would",
+            "your feelings are valid",
+            "no wonder",
         ),
     ),
     "self_disclosure": (
         "sharing a similar experience",
-        re.compile(r"\b(i(?:'ve| have) (been there|felt|gone through)|when i was|i once|the same (thing )?happened to me)\b", _I),
+        _phrases(
+            "i(?:'ve| have) (been there|felt|gone through)",
+            "when i was",
+            "i once",
+            "the same (thing )?happened to me",
+        ),
     ),
     "affirmation": (
         "affirming the person's strengths",
-        re.compile(
-            rf"\b({_YOU_ARE} (so |really )?(strong|brave|capable|resilient|doing (your best|great|well))"
-            r"|i believe in you|proud of you|(that )?takes (real )?courage)\b",
-            _I,
+        _phrases(
+            rf"{_YOU_ARE} (so |really )?(strong|brave|capable|resilient|doing (your best|great|well))",
+            "i believe in you",
+            "proud of you",
+            "(that )?takes (real )?courage",
         ),
     ),
     "reassurance": (
         "reassuring the person",
-        re.compile(
-            rf"\b({_YOU_ARE} not alone|{_IT_IS} going to be (ok|okay|alright|fine)|things will get better"
-            r"|this will pass|i(?:'m| am) here for you|i(?:'m| am) (right )?here with you)\b",
-            _I,
+        _phrases(
+            rf"{_YOU_ARE} not alone",
+            rf"{_IT_IS} going to be (ok|okay|alright|fine)",
+            "things will get better",
+            "this will pass",
+            rf"{_I_AM} here for you",
+            rf"{_I_AM} (right )?here with you",
         ),
     ),
     "suggestion": (
         "suggesting something to try",
-        re.compile(
-            r"\b(you (could|might|may want to) (try|consider|talk|take|write|reach|ask)|have you (tried|considered|thought about)"
-            r"|maybe (try|you could)|it (might|may|could) help to|one (thing|idea) (that )?(might|could))\b",
-            _I,
+        _phrases(
+            "you (could|might|may want to) (try|consider|talk|take|write|reach|ask)",
+            "have you (tried|considered|thought about)",
+            "maybe (try|you could)",
+            "it (might|may|could) help to",
+            "one (thing|idea) (that )?(might|could)",
         ),
     ),
     "information": (
         "giving relevant information",
-        re.compile(rf"\b(research shows|studies (show|suggest)|many people|{_IT_IS} (very )?common (for|to))\b", _I),
+        _phrases(
+            "research shows", "studies (show|suggest)", "many people", rf"{_IT_IS} (very )?common (for|to)"
+        ),
     ),
     "gratitude": (
         "thanking the person for sharing",
-        re.compile(r"\b(thank(s| you) for (sharing|telling|opening up|trusting)|i appreciate you (sharing|telling))\b", _I),
+        _phrases(
+            "thank(s| you) for (sharing|telling|opening up|trusting)", "i appreciate you (sharing|telling)"
+        ),
     ),
     "minimizing": (
         "playing the problem down (harmful)",
-        re.compile(
-            rf"\b(not (a|that) big (of a )?deal|{_IT_IS} (not|no) big deal|could be worse|others have it worse"
-            rf"|{_YOU_ARE} overreacting|{_IT_IS} (just|only) (a|an) |don't be so (dramatic|sensitive)|{_IT_IS} nothing)",
-            _I,
+        _phrases(
+            "not (a|that) big (of a )?deal",
+            rf"{_IT_IS} (not|no) big deal",
+            "could be worse",
+            "others have it worse",
+            rf"{_YOU_ARE} overreacting",
+            rf"{_IT_IS} (just|only) (a|an) ",
+            "don't be so (dramatic|sensitive)",
+            rf"{_IT_IS} nothing",
+            tail="",
         ),
     ),
     "dismissing": (
         "brushing the person off (harmful)",
-        re.compile(
-            r"\b(get over it|move on|stop (complaining|whining|worrying|crying)"
-            r"|just (relax|calm down|cheer up|be happy|forget (about )?it)|calm down|whatever|i don't care|deal with it)\b",
-            _I,
+        _phrases(
+            "get over it",
+            "move on",
+            "stop (complaining|whining|worrying|crying)",
+            "just (relax|calm down|cheer up|be happy|forget (about )?it)",
+            "calm down",
+            "whatever",
+            "i don't care",
+            "deal with it",
         ),
     ),
     "blaming": (
         "blaming the person (harmful)",
-        re.compile(
-            r"\b(your (own )?fault|you (should|shouldn't) have|you brought (this|it) on|what did you expect"
-            r"|you only have yourself)\b",
-            _I,
+        _phrases(
+            "your (own )?fault",
+            "you (should|shouldn't) have",
+            "you brought (this|it) on",
+            "what did you expect",
+            "you only have yourself",
         ),
     ),
 }
@@ -122,7 +179,9 @@ def detect_tactics(text: str) -> tuple[str, ...]:
     return tuple(name for name, (_, pattern) in TACTICS.items() if pattern.search(text))
 
 
-def tactic_novelty(tactics: Iterable[str], history: Iterable[Iterable[str]], window: int | None = None) -> float:
+def tactic_novelty(
+    tactics: Iterable[str], history: Iterable[Iterable[str]], window: int | None = None
+) -> float:
     """Share of this turn's tactics not used in the previous turns (MINT-style cross-turn novelty).
 
     Args:

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 import string
 import unicodedata
 from typing import ClassVar
@@ -27,6 +28,7 @@ CHARSET: str = "".join(c for c in string.printable if c not in "\r\x0b\x0c")
 """Characters of every dialogue observation/action space: printable ASCII, space, newline and tab."""
 
 _CHARS = frozenset(CHARSET)
+_CONTROL = re.compile(r"[^\t\n\x20-\x7e]")
 
 
 class TextObservation(str):
@@ -39,9 +41,19 @@ class TextObservation(str):
     __slots__ = ()
     dtype: ClassVar[np.dtype] = np.dtype(str)
 
+
 _REPLACE = {
-    "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
-    "\u2026": "...", "\u00a0": " ", "\r": "\n", "\x0b": " ", "\x0c": " ",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2026": "...",
+    "\u00a0": " ",
+    "\r": "\n",
+    "\x0b": " ",
+    "\x0c": " ",
 }
 
 
@@ -52,6 +64,11 @@ def sanitize(message: str, max_chars: int) -> tuple[str, list[str]]:
         ``(text, notes)``: the cleaned text and human-readable notes on what was changed (empty if nothing).
     """
     notes: list[str] = []
+    if message.isascii() and not _CONTROL.search(message):  # fast path: nothing to map
+        text = message.strip()
+        if len(text) > max_chars:
+            return text[:max_chars], [f"your message was cut to {max_chars} characters"]
+        return text, notes
     out = []
     replaced = 0
     for ch in unicodedata.normalize("NFKC", message):
@@ -73,7 +90,9 @@ def sanitize(message: str, max_chars: int) -> tuple[str, list[str]]:
     return text, notes
 
 
-def clip_lines(header: str, lines: list[str], max_chars: int, *, marker: str = "[... earlier turns omitted]") -> str:
+def clip_lines(
+    header: str, lines: list[str], max_chars: int, *, marker: str = "[... earlier turns omitted]"
+) -> str:
     """``header`` followed by as many of the most recent ``lines`` as fit in ``max_chars`` characters.
 
     The header is cut from its end if it alone is too long; older lines are dropped first.

@@ -58,30 +58,74 @@ class Persona:
 
 
 PERSONAS: tuple[Persona, ...] = (
-    Persona("exam", "I failed my final exam and I'm scared I'll lose my scholarship.",
-            ("I studied for weeks and still blanked on the first question", "my parents don't know yet",
-             "the retake is in a month"), ("validation", "question")),
-    Persona("breakup", "My partner broke up with me last week and I can't stop thinking about it.",
-            ("we were together for three years", "they said they just stopped feeling it",
-             "all our friends are shared friends"), ("reflection", "reassurance")),
-    Persona("layoff", "I got laid off today. I don't know how I'm going to pay rent.",
-            ("I had been there for six years", "nobody saw it coming", "I have about two months of savings"),
-            ("validation", "suggestion")),
-    Persona("pet", "My dog is really sick and the vet isn't sure she'll make it.",
-            ("she's twelve years old", "she stopped eating two days ago", "she has been with me through everything"),
-            ("reflection", "gratitude")),
-    Persona("lonely", "I moved to a new city and I don't know anyone. I feel so alone.",
-            ("I moved for a job three months ago", "weekends are the worst", "my old friends are busy with their lives"),
-            ("reassurance", "question")),
-    Persona("burnout", "My boss keeps piling work on me and I'm completely burned out.",
-            ("I've worked late every night this month", "I'm afraid to say no", "I barely sleep anymore"),
-            ("validation", "affirmation")),
-    Persona("family", "I had a huge fight with my mom and now she won't talk to me.",
-            ("it started over something small", "I said things I regret", "we used to be really close"),
-            ("reflection", "question")),
-    Persona("anxiety", "I've been having panic attacks and I'm scared something is wrong with me.",
-            ("the first one happened on the bus", "my heart races and I can't breathe",
-             "I've started avoiding going out"), ("reassurance", "information")),
+    Persona(
+        "exam",
+        "I failed my final exam and I'm scared I'll lose my scholarship.",
+        (
+            "I studied for weeks and still blanked on the first question",
+            "my parents don't know yet",
+            "the retake is in a month",
+        ),
+        ("validation", "question"),
+    ),
+    Persona(
+        "breakup",
+        "My partner broke up with me last week and I can't stop thinking about it.",
+        (
+            "we were together for three years",
+            "they said they just stopped feeling it",
+            "all our friends are shared friends",
+        ),
+        ("reflection", "reassurance"),
+    ),
+    Persona(
+        "layoff",
+        "I got laid off today. I don't know how I'm going to pay rent.",
+        ("I had been there for six years", "nobody saw it coming", "I have about two months of savings"),
+        ("validation", "suggestion"),
+    ),
+    Persona(
+        "pet",
+        "My dog is really sick and the vet isn't sure she'll make it.",
+        (
+            "she's twelve years old",
+            "she stopped eating two days ago",
+            "she has been with me through everything",
+        ),
+        ("reflection", "gratitude"),
+    ),
+    Persona(
+        "lonely",
+        "I moved to a new city and I don't know anyone. I feel so alone.",
+        (
+            "I moved for a job three months ago",
+            "weekends are the worst",
+            "my old friends are busy with their lives",
+        ),
+        ("reassurance", "question"),
+    ),
+    Persona(
+        "burnout",
+        "My boss keeps piling work on me and I'm completely burned out.",
+        ("I've worked late every night this month", "I'm afraid to say no", "I barely sleep anymore"),
+        ("validation", "affirmation"),
+    ),
+    Persona(
+        "family",
+        "I had a huge fight with my mom and now she won't talk to me.",
+        ("it started over something small", "I said things I regret", "we used to be really close"),
+        ("reflection", "question"),
+    ),
+    Persona(
+        "anxiety",
+        "I've been having panic attacks and I'm scared something is wrong with me.",
+        (
+            "the first one happened on the bus",
+            "my heart races and I can't breathe",
+            "I've started avoiding going out",
+        ),
+        ("reassurance", "information"),
+    ),
 )
 
 
@@ -109,9 +153,19 @@ class EmotionModel:
 
     effects: dict[str, float] = field(
         default_factory=lambda: {
-            "question": 6.0, "restatement": 6.0, "reflection": 9.0, "validation": 10.0, "self_disclosure": 4.0,
-            "affirmation": 7.0, "reassurance": 7.0, "suggestion": 6.0, "information": 4.0, "gratitude": 5.0,
-            "minimizing": -15.0, "dismissing": -18.0, "blaming": -22.0,
+            "question": 6.0,
+            "restatement": 6.0,
+            "reflection": 9.0,
+            "validation": 10.0,
+            "self_disclosure": 4.0,
+            "affirmation": 7.0,
+            "reassurance": 7.0,
+            "suggestion": 6.0,
+            "information": 4.0,
+            "gratitude": 5.0,
+            "minimizing": -15.0,
+            "dismissing": -18.0,
+            "blaming": -22.0,
         }
     )
     need_bonus: float = 1.5
@@ -155,8 +209,13 @@ class RuleBasedUser:
     name = "rule"
 
     def reply(
-        self, persona: Persona, emotion: float, tactics: Sequence[str], history: Sequence[Sequence[str]],
-        transcript: Sequence[dict[str, Any]], rng: np.random.Generator,
+        self,
+        persona: Persona,
+        emotion: float,
+        tactics: Sequence[str],
+        history: Sequence[Sequence[str]],
+        transcript: Sequence[dict[str, Any]],
+        rng: np.random.Generator,
     ) -> str:
         """The user's next message."""
         asked = sum("question" in turn for turn in history)
@@ -168,12 +227,16 @@ class RuleBasedUser:
             reaction = "It IS a big deal to me."
         elif "question" in tactics:
             reaction = f"Well, {persona.details[min(asked, len(persona.details) - 1)]}."
-        elif "suggestion" in tactics and not any(t in ("validation", "reflection") for turn in history for t in turn):
+        elif "suggestion" in tactics and not any(
+            t in ("validation", "reflection") for turn in history for t in turn
+        ):
             reaction = "I don't know. I'm not ready to think about solutions yet."
         elif "suggestion" in tactics:
             reaction = "Maybe. I could try that."
         elif any(t in tactics for t in ("validation", "reflection", "restatement")):
-            reaction = str(rng.choice(["Yeah... exactly.", "Thank you, it really is hard.", "Yes, that's how it feels."]))
+            reaction = str(
+                rng.choice(["Yeah... exactly.", "Thank you, it really is hard.", "Yes, that's how it feels."])
+            )
         elif tactics:
             reaction = str(rng.choice(["Thanks.", "I appreciate that.", "Okay."]))
         else:
@@ -204,8 +267,13 @@ class LLMUser:
         self._fallback = RuleBasedUser()
 
     def reply(
-        self, persona: Persona, emotion: float, tactics: Sequence[str], history: Sequence[Sequence[str]],
-        transcript: Sequence[dict[str, Any]], rng: np.random.Generator,
+        self,
+        persona: Persona,
+        emotion: float,
+        tactics: Sequence[str],
+        history: Sequence[Sequence[str]],
+        transcript: Sequence[dict[str, Any]],
+        rng: np.random.Generator,
     ) -> str:
         """The user's next message, written by the LLM (the rule-based one if the LLM returns nothing)."""
         mood = next(lines[0] for bound, lines in _BUCKETS if emotion < bound or bound == 101)
@@ -215,9 +283,13 @@ class LLMUser:
             f"Your current mood (0 = desperate, 100 = fine): {emotion:.0f}/100 - '{mood}'. "
             "Reply in one or two short sentences, in the first person, as this person. Do not give advice."
         )
-        convo = "\n".join(f"{'Supporter' if t['speaker'] != 'user' else 'You'}: {t['text']}" for t in transcript[-8:])
+        convo = "\n".join(
+            f"{'Supporter' if t['speaker'] != 'user' else 'You'}: {t['text']}" for t in transcript[-8:]
+        )
         seed = int(rng.integers(2**31 - 1))
         prompt = [{"role": "system", "content": system}, {"role": "user", "content": f"{convo}\nYou:"}]
-        out = self.llm.generate([prompt], n=1, max_new_tokens=self.max_new_tokens, temperature=self.temperature, seed=seed)
+        out = self.llm.generate(
+            [prompt], n=1, max_new_tokens=self.max_new_tokens, temperature=self.temperature, seed=seed
+        )
         text = out[0][0].strip() if out and out[0] else ""
         return text or self._fallback.reply(persona, emotion, tactics, history, transcript, rng)

@@ -12,9 +12,9 @@ Example:
     ...     "dialogue/negotiation-value-v0": 1.0, "dialogue/malformed-v0": -0.1}})
     >>> obs, infos = env.reset(seed=0)
     >>> speaker = infos["agent_0"]["speaker"]
-    >>> _, rewards, *_ = env.step({speaker: "PROPOSE {\\"pens\\": 1}"})   # not an item: malformed
-    >>> rewards[speaker]
-    -0.1
+    >>> _, rewards, _, _, infos = env.step({speaker: "PROPOSE {\\"pens\\": 1}"})  # not an item: malformed
+    >>> round(rewards[speaker], 3), infos[speaker]["reward_terms"]["dialogue/malformed-v0"]
+    (-0.1, 1.0)
 """
 
 from __future__ import annotations

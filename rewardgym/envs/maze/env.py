@@ -99,6 +99,9 @@ class MazeEnv(gym.Env[np.ndarray, np.int64]):
             ``reset(seed=...)``).
         render_mode: ``"rgb_array"`` (16 px per cell) or ``"ansi"``.
 
+    Attributes:
+        maze: the current :class:`~rewardgym.envs.maze.generator.Maze` (None before the first reset).
+
     Raises:
         EnvConfigError: an invalid kwarg (the message names it and what is expected).
 
@@ -188,10 +191,12 @@ class MazeEnv(gym.Env[np.ndarray, np.int64]):
             if unknown:
                 raise EnvConfigError(f"unknown reset option(s) {sorted(unknown)}; MazeEnv accepts 'start'")
             if "start" in options:
-                start = tuple(int(x) for x in options["start"])
-                r, c = start if len(start) == 2 else (-1, -1)
-                ok = 0 <= r < self.size and 0 <= c < self.size and self.maze.distance[r, c] > 0
-                if not ok:
+                try:
+                    r, c = (int(x) for x in options["start"])
+                except (TypeError, ValueError):
+                    r, c = -1, -1
+                start = (r, c)
+                if not (0 <= r < self.size and 0 <= c < self.size and self.maze.distance[r, c] > 0):
                     raise EnvConfigError(
                         f"reset option start={options['start']!r} must be the (row, col) of a free, non-goal "
                         f"cell of this {self.size}x{self.size} maze"

@@ -25,7 +25,9 @@ ASSETS = Path(__file__).with_name("assets")
 def _default_gl_backend() -> None:
     if "mujoco" in sys.modules or "MUJOCO_GL" in os.environ:
         return
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
         os.environ["MUJOCO_GL"] = "egl"
     backend = os.environ.get("MUJOCO_GL", "")
     if backend in ("egl", "osmesa"):

@@ -59,17 +59,21 @@ class MujocoInfo(gym.Wrapper, gym.utils.RecordConstructorArgs):
             class, else 0.05).
     """
 
-    def __init__(self, env: gym.Env, *, bodies: Mapping[str, str] | None = None,
-                 success_radius: float | None = None) -> None:
+    def __init__(
+        self, env: gym.Env, *, bodies: Mapping[str, str] | None = None, success_radius: float | None = None
+    ) -> None:
         gym.utils.RecordConstructorArgs.__init__(self, bodies=bodies, success_radius=success_radius)
         gym.Wrapper.__init__(self, env)
         base = env.unwrapped
         if not (hasattr(base, "model") and hasattr(base, "data")):
-            raise EnvConfigError(f"MujocoInfo wraps Gymnasium MuJoCo envs; {type(base).__name__} has no MuJoCo model")
+            raise EnvConfigError(
+                f"MujocoInfo wraps Gymnasium MuJoCo envs; {type(base).__name__} has no MuJoCo model"
+            )
         kind = type(base).__name__
         if bodies is None and kind not in KNOWN_BODIES:
             raise EnvConfigError(
-                f"no default body mapping for {kind}; pass bodies={{'fingertip_pos': ..., 'target_pos': ...}} "
+                f"no default body mapping for {kind}; pass "
+                f"bodies={{'fingertip_pos': ..., 'target_pos': ...}} "
                 f"(known envs: {sorted(KNOWN_BODIES)})"
             )
         self.bodies = dict(bodies if bodies is not None else KNOWN_BODIES[kind])

@@ -51,8 +51,10 @@ def _cmd_render(args: argparse.Namespace) -> int:
     )
     out = save_frames(frames, args.output, fps=args.fps, strip=args.frames)
     success = "n/a" if stats["success"] != stats["success"] else str(bool(stats["success"]))
-    print(f"wrote {out} ({len(frames)} frames): {int(stats['steps'])} steps, return {stats['return']:.3f}, "
-          f"success {success}")
+    print(
+        f"wrote {out} ({len(frames)} frames): {int(stats['steps'])} steps, return {stats['return']:.3f}, "
+        f"success {success}"
+    )
     return 0
 
 
@@ -64,13 +66,22 @@ def register_commands(subparsers: Any) -> None:
         description=__doc__.split("\n\n")[0],
     )
     p.add_argument("env_id", help="e.g. rewardgym/Reach-v0")
-    p.add_argument("--policy", default="random", help="'random' or a saved torch policy file (default: random)")
+    p.add_argument(
+        "--policy", default="random", help="'random' or a saved torch policy file (default: random)"
+    )
     p.add_argument("-o", "--output", default="run.gif", help="output .gif or .png (default: run.gif)")
     p.add_argument("--seed", type=int, default=0, help="env and random-policy seed (default: 0)")
-    p.add_argument("--steps", type=int, default=None, help="stop after this many steps (default: episode end)")
+    p.add_argument(
+        "--steps", type=int, default=None, help="stop after this many steps (default: episode end)"
+    )
     p.add_argument("--fps", type=float, default=25.0, help="GIF frame rate (default: 25)")
     p.add_argument("--frames", type=int, default=8, help="frames in a PNG strip (default: 8)")
     p.add_argument("--width", type=int, default=None, help="frame width in pixels (robotics envs)")
     p.add_argument("--height", type=int, default=None, help="frame height in pixels (robotics envs)")
-    p.add_argument("--env-kwargs", type=_json_object, default=None, help='JSON kwargs for make, e.g. \'{"success_radius": 0.03}\'')
+    p.add_argument(
+        "--env-kwargs",
+        type=_json_object,
+        default=None,
+        help="JSON kwargs for make, e.g. '{\"success_radius\": 0.03}'",
+    )
     p.set_defaults(func=_cmd_render)

@@ -48,6 +48,9 @@ key                             shape    meaning
 ``object_goal_distance < success_radius`` (Push); ``success_radius`` defaults to 0.05 m and is drawn as
 the translucent disc. An episode counts as solved when ``success`` holds on its last step.
 
+Reset options pin parts of the initial state (the random draws are made all the same):
+``arm_qpos`` (3 joint angles), Reach ``target_pos`` (x, y), Push ``object_pos`` and ``goal_pos`` (x, y).
+
 Reward: the env's own reward is its registered default, ``robotics/reach-default-v0`` or
 ``robotics/push-default-v0`` (see :mod:`rewardgym.envs.robotics.rewards.defaults`), computed from the
 ``info`` above. ``reward=`` takes any other weighted sum of ``robotics/*`` terms; for anything else, wrap
@@ -117,7 +120,9 @@ class RoboticsEnv(gym.Env[np.ndarray, np.ndarray]):
     ) -> None:
         self.sim = self.sim_class(1, **sim_kwargs)
         self.render_mode = render_mode
-        self._frames = FrameRenderer(self.sim.model, render_mode, self.metadata["render_modes"], width, height, camera)
+        self._frames = FrameRenderer(
+            self.sim.model, render_mode, self.metadata["render_modes"], width, height, camera
+        )
         self.metadata = {**self.metadata, "render_fps": round(1.0 / self.sim.dt)}
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, (self.sim.obs_dim,), np.float64)
         self.action_space = gym.spaces.Box(-1.0, 1.0, (self.sim.nu,), np.float32)
@@ -132,7 +137,7 @@ class RoboticsEnv(gym.Env[np.ndarray, np.ndarray]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
-        self.sim.reset_rows(self._rows, [self.np_random])
+        self.sim.reset_rows(self._rows, [self.np_random], options)
         return self.sim.observe()[0], row_info(self.sim.info(), 0)
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:

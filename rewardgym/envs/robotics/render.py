@@ -39,8 +39,9 @@ class FrameRenderer:
         camera: a camera name of the model.
     """
 
-    def __init__(self, model: Any, render_mode: str | None, modes: Sequence[str], width: int, height: int,
-                 camera: str) -> None:
+    def __init__(
+        self, model: Any, render_mode: str | None, modes: Sequence[str], width: int, height: int, camera: str
+    ) -> None:
         if render_mode is not None and render_mode not in modes:
             raise EnvConfigError(f"render_mode must be one of {list(modes)} or None, got {render_mode!r}")
         limit = (int(model.vis.global_.offwidth), int(model.vis.global_.offheight))
@@ -50,13 +51,21 @@ class FrameRenderer:
         cameras = [model.camera(i).name for i in range(model.ncam)]
         if camera not in cameras:
             raise EnvConfigError(f"camera must be one of {cameras}, got {camera!r}")
-        self.model, self.render_mode, self.width, self.height, self.camera = model, render_mode, width, height, camera
+        self.model, self.render_mode, self.width, self.height, self.camera = (
+            model,
+            render_mode,
+            width,
+            height,
+            camera,
+        )
         self._renderer: Any = None
 
     def frame(self, data: Any) -> np.ndarray | None:
         """Draw ``data``: a ``(height, width, 3)`` uint8 array."""
         if self.render_mode is None:
-            gym.logger.warn("render() was called without a render mode; pass render_mode='rgb_array' to make()")
+            gym.logger.warn(
+                "render() was called without a render mode; pass render_mode='rgb_array' to make()"
+            )
             return None
         if self._renderer is None:
             from rewardgym.envs.robotics._mujoco import load_mujoco
@@ -92,14 +101,14 @@ def load_policy(path: str | Path) -> Policy:
     torch = require("torch", "train")
     p = Path(path)
     if not p.is_file():
-        raise EnvConfigError(f"policy file {str(p)!r} does not exist; pass 'random' or a saved torch policy (.pt)")
-    try:
-        obj = torch.jit.load(str(p), map_location="cpu")
-    except (RuntimeError, ValueError):
-        obj = torch.load(str(p), map_location="cpu", weights_only=False)
+        raise EnvConfigError(
+            f"policy file {str(p)!r} does not exist; pass 'random' or a saved torch policy (.pt)"
+        )
+    obj = torch.load(str(p), map_location="cpu", weights_only=False)  # TorchScript archives dispatch to jit
     if hasattr(obj, "eval"):
         obj.eval()
     if hasattr(obj, "act"):
+
         def call(x: Any) -> Any:
             return obj.act(x, deterministic=True)[0]
     elif callable(obj):
@@ -193,7 +202,9 @@ def save_frames(frames: Sequence[np.ndarray], path: str | Path, *, fps: float = 
         raise EnvConfigError("no frames to save")
     suffix = out.suffix.lower()
     if suffix not in (".gif", ".png"):
-        raise EnvConfigError(f"output must end in .gif (animation) or .png (strip of frames), got {str(out)!r}")
+        raise EnvConfigError(
+            f"output must end in .gif (animation) or .png (strip of frames), got {str(out)!r}"
+        )
     if fps <= 0 or strip < 1:
         raise EnvConfigError(f"fps and strip must be positive, got fps={fps}, strip={strip}")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -201,9 +212,13 @@ def save_frames(frames: Sequence[np.ndarray], path: str | Path, *, fps: float = 
     if suffix == ".gif":
         # One palette for the whole animation (from a sample of frames), no dithering: small, flicker-free.
         sample = np.concatenate(arrays[:: max(1, len(arrays) // 8)], axis=0)
-        palette = image.fromarray(sample).quantize(colors=128, method=image.Quantize.MEDIANCUT, dither=image.Dither.NONE)
+        palette = image.fromarray(sample).quantize(
+            colors=128, method=image.Quantize.MEDIANCUT, dither=image.Dither.NONE
+        )
         imgs = [image.fromarray(a).quantize(palette=palette, dither=image.Dither.NONE) for a in arrays]
-        imgs[0].save(out, save_all=True, append_images=imgs[1:], duration=round(1000 / fps), loop=0, optimize=True)
+        imgs[0].save(
+            out, save_all=True, append_images=imgs[1:], duration=round(1000 / fps), loop=0, optimize=True
+        )
         return out
     picks = np.unique(np.linspace(0, len(arrays) - 1, num=min(strip, len(arrays))).round().astype(int))
     gap = np.full((arrays[0].shape[0], 4, 3), 255, dtype=np.uint8)

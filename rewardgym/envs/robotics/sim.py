@@ -13,7 +13,7 @@ observation reports, not the one a physics step earlier.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
@@ -27,7 +27,9 @@ __all__ = ["ArmSim"]
 
 
 def _positive(name: str, value: Any, kind: type = float) -> Any:
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and value > 0
+    ok = (
+        isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and value > 0
+    )
     if not ok or (kind is int and int(value) != value):
         raise EnvConfigError(f"{name} must be a positive {kind.__name__}, got {value!r}")
     return kind(value)
@@ -56,6 +58,10 @@ class ArmSim:
     default_reward: ClassVar[str]
     obs_dim: ClassVar[int]
     zone_geom: ClassVar[str] = "target_zone"
+    option_slots: ClassVar[dict[str, tuple[str, slice]]] = {"arm_qpos": ("qpos", slice(0, 3))}
+    """Reset options: ``{name: (part, slice)}``; e.g. ``options={"arm_qpos": [0, 1, 0]}``."""
+    info_keys: ClassVar[tuple[str, ...]]
+    """The keys :meth:`info` returns, in order."""
 
     def __init__(
         self,
@@ -78,6 +84,13 @@ class ArmSim:
         self.clip_actions = bool(clip_actions)
         self.reward_fn = build_reward(reward if reward is not None else self.default_reward)
         self.reward_terms = linear_terms(self.reward_fn)
+        missing = sorted({k for _, _, t in self.reward_terms for k in t.requires} - set(self.info_keys))
+        if missing:
+            raise EnvConfigError(
+                f"reward {self.reward_fn.display_name!r} reads info {missing}, which "
+                f"{type(self).__name__} does not "
+                f"report; it reports {list(self.info_keys)}"
+            )
 
         self._mj = mj = load_mujoco()
         self.model = m = load_model(self.asset)
@@ -99,7 +112,8 @@ class ArmSim:
         zone = m.geom(self.zone_geom)
         zone.size[0] = self.success_radius  # the drawn zone is the success region
         self._object_geom = -1
-        self._arm_geoms = np.flatnonzero(m.geom_contype > 0)
+        arm_bodies = [b("link0").id, b("link1").id, b("link2").id]
+        self._arm_geoms = np.flatnonzero(np.isin(m.geom_bodyid, arm_bodies))
         self._tip_geom = m.geom("fingertip").id
         self._pool = ThreadPoolExecutor(self.num_threads) if self.num_threads > 1 else None
 
@@ -163,15 +177,29 @@ class ArmSim:
             raise InvalidActionError(f"actions must be finite, got {a.tolist()}")
         if not self.clip_actions and (np.abs(a) > 1.0).any():
             raise InvalidActionError(
-                f"actions must lie in [-1, 1] (clip_actions=False), got {a.tolist()}; pass clip_actions=True to clip"
+                f"actions must lie in [-1, 1] (clip_actions=False), got {a.tolist()}; "
+                "pass clip_actions=True to clip"
             )
         return np.clip(a, -1.0, 1.0).reshape(-1, self.nu)
 
-    def reset_rows(self, rows: Sequence[int], rngs: Sequence[np.random.Generator]) -> None:
-        """Start a new episode in each row of ``rows``, sampling from the matching generator."""
+    def reset_rows(
+        self,
+        rows: Sequence[int],
+        rngs: Sequence[np.random.Generator],
+        options: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Start a new episode in each row of ``rows``, sampling from the matching generator.
+
+        ``options`` may pin parts of the initial state (see :attr:`option_slots`); the random draws are made
+        all the same, so the rest of the episode is unchanged.
+        """
+        pins = self._pins(options or {})
         mj, m = self._mj, self.model
         for i, rng in zip(rows, rngs):
             qpos, qvel, mocap = self.sample(rng)
+            parts = {"qpos": qpos, "mocap": mocap}
+            for target, where, value in pins:
+                parts[target][where] = value
             d = self.data[i]
             mj.mj_resetData(m, d)
             d.qpos[:], d.qvel[:], d.mocap_pos[0] = qpos, qvel, mocap
@@ -180,6 +208,22 @@ class ArmSim:
             self.action[i] = 0.0
             self.prev_action[i] = 0.0
             self._read(i)
+
+    def _pins(self, options: Mapping[str, Any]) -> list[tuple[str, slice, np.ndarray]]:
+        unknown = sorted(set(options) - set(self.option_slots))
+        if unknown:
+            raise EnvConfigError(
+                f"unknown reset option(s) {unknown}; this task takes {sorted(self.option_slots)}"
+            )
+        pins = []
+        for key, value in options.items():
+            target, where = self.option_slots[key]
+            size = where.stop - where.start
+            arr = np.asarray(value, dtype=np.float64).reshape(-1)
+            if arr.shape != (size,) or not np.isfinite(arr).all():
+                raise EnvConfigError(f"reset option {key!r} must be {size} finite numbers, got {value!r}")
+            pins.append((target, where, arr))
+        return pins
 
     def step_rows(self, rows: np.ndarray, actions: np.ndarray) -> None:
         """Apply ``actions`` (already checked, one per row of ``rows``) for ``frame_skip`` physics steps."""
@@ -232,6 +276,20 @@ class ReachSim(ArmSim):
     default_reward = "robotics/reach-default-v0"
     obs_dim = 13
     target_radius = (0.08, 0.25)
+    info_keys = (
+        "qpos",
+        "qvel",
+        "fingertip_pos",
+        "target_pos",
+        "fingertip_target_distance",
+        "action",
+        "prev_action",
+        "success",
+    )
+    option_slots: ClassVar[dict[str, tuple[str, slice]]] = {
+        **ArmSim.option_slots,
+        "target_pos": ("mocap", slice(0, 2)),
+    }
 
     def sample(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         qpos, qvel = self.arm_start(rng)
@@ -269,6 +327,26 @@ class PushSim(ArmSim):
     object_radius = (0.12, 0.22)
     goal_offset = (0.10, 0.20)
     goal_radius = (0.08, 0.25)
+    info_keys = (
+        "qpos",
+        "qvel",
+        "fingertip_pos",
+        "object_pos",
+        "object_vel",
+        "goal_pos",
+        "fingertip_object_distance",
+        "object_goal_distance",
+        "contact",
+        "fingertip_contact",
+        "action",
+        "prev_action",
+        "success",
+    )
+    option_slots: ClassVar[dict[str, tuple[str, slice]]] = {
+        **ArmSim.option_slots,
+        "object_pos": ("qpos", slice(3, 5)),
+        "goal_pos": ("mocap", slice(0, 2)),
+    }
 
     def __init__(self, num_envs: int, **kwargs: Any) -> None:
         super().__init__(num_envs, **kwargs)
@@ -298,8 +376,15 @@ class PushSim(ArmSim):
     def observe(self) -> np.ndarray:
         tip, obj = self.fingertip(), self.object_pos()
         return np.concatenate(
-            [*self.arm_features(), tip[:, :2], obj[:, :2], self.qvel[:, 3:5], self.mocap[:, :2],
-             (obj - tip)[:, :2], (self.mocap - obj)[:, :2]],
+            [
+                *self.arm_features(),
+                tip[:, :2],
+                obj[:, :2],
+                self.qvel[:, 3:5],
+                self.mocap[:, :2],
+                (obj - tip)[:, :2],
+                (self.mocap - obj)[:, :2],
+            ],
             axis=1,
         )
 

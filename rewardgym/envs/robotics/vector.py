@@ -37,8 +37,12 @@ __all__ = ["PushVectorEnv", "ReachVectorEnv", "RoboticsVectorEnv"]
 
 
 def _with_masks(info: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, Any]:
+    """Gymnasium's vector info layout: each column plus a ``_key`` mask; rows outside the mask are zeroed."""
     out: dict[str, Any] = {}
+    partial = not mask.all()
     for key, col in info.items():
+        if partial:
+            col = np.where(mask.reshape(-1, *([1] * (col.ndim - 1))), col, np.zeros_like(col))
         out[key] = col
         out[f"_{key}"] = mask.copy()
     return out
@@ -80,13 +84,16 @@ class RoboticsVectorEnv(VectorEnv):
             mode = AutoresetMode(autoreset_mode)
         except ValueError:
             raise EnvConfigError(
-                f"autoreset_mode must be 'NextStep' or 'SameStep' (gymnasium.vector.AutoresetMode), got {autoreset_mode!r}"
+                "autoreset_mode must be 'NextStep' or 'SameStep' (gymnasium.vector.AutoresetMode), "
+                f"got {autoreset_mode!r}"
             ) from None
         if mode not in (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP):
             raise EnvConfigError(f"autoreset_mode {mode.value!r} is not supported; use NextStep or SameStep")
         limit = self.default_max_episode_steps if max_episode_steps is None else max_episode_steps
         if not isinstance(limit, (int, np.integer)) or isinstance(limit, bool) or limit < 1:
-            raise EnvConfigError(f"max_episode_steps must be a positive int or None, got {max_episode_steps!r}")
+            raise EnvConfigError(
+                f"max_episode_steps must be a positive int or None, got {max_episode_steps!r}"
+            )
         self.sim = self.sim_class(num_envs, num_threads=num_threads, **sim_kwargs)
         self.num_envs = self.sim.num_envs
         self.max_episode_steps = int(limit)
@@ -109,25 +116,35 @@ class RoboticsVectorEnv(VectorEnv):
     def reset(
         self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Reset all sub-envs (or those in ``options["reset_mask"]``); ``seed=s`` seeds sub-env i with s+i."""
+        """Reset all sub-envs (or those in ``options["reset_mask"]``); ``seed=s`` seeds sub-env i with s+i.
+
+        Other options pin the initial state of every sub-env reset now (as for the single env).
+        """
         n = self.num_envs
-        seeds = [None] * n if seed is None else ([seed + i for i in range(n)] if isinstance(seed, int) else list(seed))
+        seeds = (
+            [None] * n
+            if seed is None
+            else ([seed + i for i in range(n)] if isinstance(seed, int) else list(seed))
+        )
         if len(seeds) != n:
             raise EnvConfigError(f"reset(seed=[...]) needs {n} seeds (one per sub-env), got {len(seeds)}")
         mask = self._all
-        if options and "reset_mask" in options:
-            mask = np.asarray(options["reset_mask"])
+        options = dict(options or {})
+        if "reset_mask" in options:
+            mask = np.asarray(options.pop("reset_mask"))
             if mask.shape != (n,) or mask.dtype != np.bool_ or not mask.any():
-                raise EnvConfigError(f"options['reset_mask'] must be a bool array of shape ({n},) with a True value")
+                raise EnvConfigError(
+                    f"options['reset_mask'] must be a bool array of shape ({n},) with a True value"
+                )
         rows = np.flatnonzero(mask)
         for i in rows:
             if seeds[i] is not None or self._rngs[i] is None:
                 self._rngs[i], _ = seeding.np_random(seeds[i])
-        self._reset(rows)
+        self._reset(rows, options)
         return self.sim.observe(), _with_masks(self.sim.info(), mask)
 
-    def _reset(self, rows: np.ndarray) -> None:
-        self.sim.reset_rows(rows, [self._rngs[i] for i in rows])
+    def _reset(self, rows: np.ndarray, options: dict[str, Any] | None = None) -> None:
+        self.sim.reset_rows(rows, [self._rngs[i] for i in rows], options)
         self._elapsed[rows] = 0
         self._needs_reset[rows] = False
 
@@ -157,8 +174,12 @@ class RoboticsVectorEnv(VectorEnv):
             final_obs = np.full(self.num_envs, None, dtype=object)
             for i in rows:
                 final_obs[i] = obs[i]
-            extra = {"final_obs": final_obs, "_final_obs": done.copy(), "final_info": _with_masks(info, done),
-                     "_final_info": done.copy()}
+            extra = {
+                "final_obs": final_obs,
+                "_final_obs": done.copy(),
+                "final_info": _with_masks(info, done),
+                "_final_info": done.copy(),
+            }
             self._reset(rows)
             obs, info = sim.observe(), sim.info()
         else:

@@ -77,7 +77,9 @@ def parse_action(text: Any) -> Action:
         ActionSyntaxError: not a string, unknown action name, wrong number or type of arguments.
     """
     if not isinstance(text, str):
-        raise ActionSyntaxError(f"actions are strings like 'click(3)', got {type(text).__name__}. {ACTION_HELP}")
+        raise ActionSyntaxError(
+            f"actions are strings like 'click(3)', got {type(text).__name__}. {ACTION_HELP}"
+        )
     m = _CALL.match(text)
     if m is None:
         raise ActionSyntaxError(f"could not parse action {text[:80]!r}. {ACTION_HELP}")
@@ -93,7 +95,9 @@ def parse_action(text: Any) -> Action:
                 raise ValueError("keyword arguments are not supported")
             args = tuple(_literal(ast.get_source_segment(f"f({raw})", a) or "") for a in node.args)
     except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError) as exc:
-        raise ActionSyntaxError(f"could not read the arguments of {text[:80]!r} ({exc}). {ACTION_HELP}") from exc
+        raise ActionSyntaxError(
+            f"could not read the arguments of {text[:80]!r} ({exc}). {ACTION_HELP}"
+        ) from exc
     expected = _SIGNATURES[name]
     if len(args) != len(expected):
         raise ActionSyntaxError(f"{name} takes {len(expected)} argument(s), got {len(args)}. {ACTION_HELP}")

@@ -42,8 +42,16 @@ from rewardgym.errors import MissingDependencyError, require
 
 __all__ = ["CHROMIUM_ARGS", "ChromiumBackend", "find_chromium"]
 
-CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic")
+CHROMIUM_ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+)
 T = TypeVar("T")
 
 _STAMP_JS = """(sel) => {
@@ -57,15 +65,20 @@ _STAMP_JS = """(sel) => {
     el.setAttribute('data-rgid', String(++i));
     const t = (el.getAttribute('type') || '').toLowerCase();
     if (el.tagName === 'INPUT') {
-      if (t === 'checkbox' || t === 'radio') { if (el.checked) el.setAttribute('checked', ''); else el.removeAttribute('checked'); }
+      if (t === 'checkbox' || t === 'radio') {
+        if (el.checked) el.setAttribute('checked', ''); else el.removeAttribute('checked');
+      }
       else el.setAttribute('value', el.value);
     } else if (el.tagName === 'TEXTAREA') { el.setAttribute('value', el.value); }
     else if (el.tagName === 'SELECT') {
-      for (const o of el.options) { if (o.selected) o.setAttribute('selected', ''); else o.removeAttribute('selected'); }
+      for (const o of el.options) {
+        if (o.selected) o.setAttribute('selected', ''); else o.removeAttribute('selected');
+      }
     }
   }
+  const seen = window.__rgSeen === true;
   window.__rgSeen = true;
-  return [location.href, document.documentElement.outerHTML];
+  return [location.href, document.documentElement.outerHTML, seen];
 }"""
 
 
@@ -90,8 +103,12 @@ class ChromiumBackend(Backend):
     name = "chromium"
     supports_screenshots = True
 
-    def __init__(self, viewport: tuple[int, int] = (800, 600), executable_path: str | None = None,
-                 timeout_ms: int = 10_000) -> None:
+    def __init__(
+        self,
+        viewport: tuple[int, int] = (800, 600),
+        executable_path: str | None = None,
+        timeout_ms: int = 10_000,
+    ) -> None:
         self.viewport = (int(viewport[0]), int(viewport[1]))
         self.executable_path = executable_path
         self.timeout_ms = int(timeout_ms)
@@ -125,7 +142,9 @@ class ChromiumBackend(Backend):
         from playwright.sync_api import sync_playwright
 
         self._pw = sync_playwright().start()
-        self._browser = self._pw.chromium.launch(executable_path=path, args=list(CHROMIUM_ARGS), headless=True)
+        self._browser = self._pw.chromium.launch(
+            executable_path=path, args=list(CHROMIUM_ARGS), headless=True
+        )
         context = self._browser.new_context(viewport={"width": self.viewport[0], "height": self.viewport[1]})
         context.add_cookies([{"name": COOKIE, "value": session, "url": self._origin + "/"}])
         self._page = context.new_page()
@@ -136,29 +155,33 @@ class ChromiumBackend(Backend):
         if response.request.resource_type == "document" and response.frame == self._page.main_frame:
             self._status = response.status
 
-    def _snapshot(self) -> None:
-        href, html = self._page.evaluate(_STAMP_JS, INTERACTIVE_SELECTOR)
+    def _snapshot(self) -> bool:
+        """Read the page into ``self._doc``; True when it is a document not seen before."""
+        href, html, seen = self._page.evaluate(_STAMP_JS, INTERACTIVE_SELECTOR)
         self._doc = parse_document(html, href, self._status)
+        return not seen
 
     def _run(self, op: Callable[[], Any], *, navigates: bool, count: bool = True) -> str:
         from playwright.sync_api import Error as PlaywrightError
 
+        feedback = ""
         try:
             if navigates:
                 with self._page.expect_navigation(wait_until="load", timeout=self.timeout_ms):
                     op()
             else:
                 op()
-            feedback = ""
         except PlaywrightError as exc:
             feedback = f"the browser could not do that: {str(exc).splitlines()[0][:300]}"
-        try:
-            self._page.wait_for_load_state("load")
-            if count and not self._page.evaluate("() => window.__rgSeen === true"):
-                self._depth += 1  # a new document was loaded
-            self._snapshot()
-        except PlaywrightError as exc:
-            return f"the page could not be read: {str(exc).splitlines()[0][:300]}"
+        for attempt in (0, 1):
+            try:
+                if self._snapshot() and count:
+                    self._depth += 1
+                break
+            except PlaywrightError as exc:  # the page navigated on its own while being read
+                if attempt:
+                    return f"the page could not be read: {str(exc).splitlines()[0][:300]}"
+                self._page.wait_for_load_state("load")
         return feedback
 
     # ---- Backend API ---------------------------------------------------------------------------------
@@ -194,8 +217,11 @@ class ChromiumBackend(Backend):
         in_form = node.ancestor("form") is not None
         kind = (node.attrs.get("type") or "submit").lower()
         navigates = (role == "link" and bool(href) and not href.startswith(("#", "javascript:"))) or (
-            role == "button" and in_form and kind == "submit")
-        return self._call(lambda: self._run(lambda: self._locator(node).click(), navigates=navigates))
+            role == "button" and in_form and kind == "submit"
+        )
+        return self._call(
+            lambda: self._run(lambda: self._locator(node).click(force=True), navigates=navigates)
+        )
 
     def type(self, node: Node, text: str, submit: bool) -> str:
         def op() -> None:
@@ -207,10 +233,14 @@ class ChromiumBackend(Backend):
         return self._call(lambda: self._run(op, navigates=submit and node.ancestor("form") is not None))
 
     def select(self, node: Node, value: str) -> str:
-        return self._call(lambda: self._run(lambda: self._locator(node).select_option(value=value), navigates=False))
+        return self._call(
+            lambda: self._run(lambda: self._locator(node).select_option(value=value), navigates=False)
+        )
 
     def scroll(self, direction: int) -> None:
-        self._call(lambda: self._page.evaluate("(d) => window.scrollBy(0, d * window.innerHeight * 0.8)", direction))
+        self._call(
+            lambda: self._page.evaluate("(d) => window.scrollBy(0, d * window.innerHeight * 0.8)", direction)
+        )
 
     def screenshot(self) -> np.ndarray:
         image = require("PIL.Image", "web", "pillow")

@@ -29,11 +29,49 @@ __all__ = ["INTERACTIVE_SELECTOR", "Document", "Node", "ascii_text", "parse_docu
 INTERACTIVE_SELECTOR = "a[href], button, input:not([type=hidden]), select, textarea"
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 _SKIP = {"script", "style", "head", "title", "template", "noscript"}
-_BLOCK = {"p", "div", "li", "ul", "ol", "table", "tr", "form", "section", "header", "footer", "nav", "main",
-          "article", "aside", "fieldset", "legend", "br", "hr", "dl", "dt", "dd", "body", "blockquote", "pre"}
+_BLOCK = {
+    "p",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "table",
+    "tr",
+    "form",
+    "section",
+    "header",
+    "footer",
+    "nav",
+    "main",
+    "article",
+    "aside",
+    "fieldset",
+    "legend",
+    "br",
+    "hr",
+    "dl",
+    "dt",
+    "dd",
+    "body",
+    "blockquote",
+    "pre",
+}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-_TRANSLATE = str.maketrans({"\u2014": "-", "\u2013": "-", "\u2019": "'", "\u2018": "'", "\u201c": '"',
-                            "\u201d": '"', "\u2026": "...", "\u00a0": " ", "\t": " "})
+_TRANSLATE = str.maketrans(
+    {
+        "\u2014": "-",
+        "\u2013": "-",
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2026": "...",
+        "\u00a0": " ",
+        "\t": " ",
+        "\u00bb": ">>",
+        "\u00ab": "<<",
+    }
+)
 
 
 def ascii_text(text: str) -> str:
@@ -138,6 +176,15 @@ def _in_skipped(node: Node) -> bool:
     return False
 
 
+def _inside_control(node: Node, stop: Node) -> bool:
+    p = node.parent
+    while p is not None and p is not stop:
+        if p.tag in ("select", "textarea", "button", "option"):
+            return True
+        p = p.parent
+    return False
+
+
 def is_interactive(node: Node) -> bool:
     """The Python twin of :data:`INTERACTIVE_SELECTOR`."""
     if node.tag == "a":
@@ -148,10 +195,20 @@ def is_interactive(node: Node) -> bool:
 
 
 def is_hidden(node: Node) -> bool:
-    """Hidden by the ``hidden`` attribute, ``aria-hidden``, inline ``display:none``, or marked by the browser."""
+    """Hidden by ``hidden``, ``aria-hidden``, inline ``display:none``, or marked so by the browser."""
     a = node.attrs
     style = (a.get("style") or "").replace(" ", "").lower()
     return "hidden" in a or a.get("aria-hidden") == "true" or "display:none" in style or "data-rghidden" in a
+
+
+def hidden_in_tree(node: Node) -> bool:
+    """Whether ``node`` or one of its ancestors is hidden (see :func:`is_hidden`)."""
+    n: Node | None = node
+    while n is not None:
+        if n.tag != "#text" and is_hidden(n):
+            return True
+        n = n.parent
+    return False
 
 
 class _Builder(HTMLParser):
@@ -206,7 +263,7 @@ class Document:
         self._lines = None
 
     def label(self, node: Node) -> str:
-        """Accessible name of a form control: aria-label, ``<label for>``, wrapping label, placeholder, name."""
+        """Accessible name of a control: aria-label, ``<label for>``, wrapping label, placeholder, name."""
         a = node.attrs
         if a.get("aria-label"):
             return a["aria-label"] or ""
@@ -214,7 +271,8 @@ class Document:
             return self._labels[a["id"] or ""]
         wrap = node.ancestor("label")
         if wrap is not None:
-            return wrap.text_content()
+            parts = [n.text for n in wrap.iter() if n.tag == "#text" and not _inside_control(n, wrap)]
+            return " ".join(" ".join(parts).split())
         return a.get("placeholder") or a.get("name") or ""
 
     def describe(self, node: Node) -> str:
@@ -230,10 +288,16 @@ class Document:
             opts = node.options()
             chosen = node.value()
             shown = [lab for v, lab, _ in opts if v == chosen]
-            names = ", ".join(ascii_text(lab) for _, lab, _ in opts[:40]) + (", ..." if len(opts) > 40 else "")
+            names = ", ".join(ascii_text(lab) for _, lab, _ in opts[:40]) + (
+                ", ..." if len(opts) > 40 else ""
+            )
             return f"[{rid}] combobox {label} value={_q(shown[0] if shown else chosen)} options: {names}"
         kind = node.input_type
-        extra = " multiline" if node.tag == "textarea" else (f" type={kind}" if kind not in ("text", "search") else "")
+        extra = (
+            " multiline"
+            if node.tag == "textarea"
+            else (f" type={kind}" if kind not in ("text", "search") else "")
+        )
         return f"[{rid}] textbox {label}{extra} value={_q(node.value(), 200)}"
 
     def render(self) -> list[str]:

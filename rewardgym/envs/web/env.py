@@ -35,8 +35,7 @@ Example:
 from __future__ import annotations
 
 import json
-import string
-from typing import Any
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import numpy as np
@@ -44,27 +43,23 @@ from gymnasium import spaces
 
 from rewardgym.envs.web.actions import ActionSyntaxError, parse_action
 from rewardgym.envs.web.backend import BACKENDS, Backend, make_backend
-from rewardgym.envs.web.dom import Node, ascii_text, is_hidden
+from rewardgym.envs.web.dom import Node, ascii_text, hidden_in_tree
+from rewardgym.envs.web.observation import (
+    CHARSET,
+    MAX_FEEDBACK,
+    MAX_GOAL,
+    MAX_URL,
+    clip,
+    format_observation,
+    page_text,
+)
 from rewardgym.envs.web.server import acquire_server, release_server
 from rewardgym.envs.web.tasks import APPS, SPLITS, TaskGenerator, WebTask
 from rewardgym.errors import EnvConfigError
 
 __all__ = ["CHARSET", "WebEnv", "format_observation"]
 
-CHARSET = string.printable
-_MAX_GOAL, _MAX_URL, _MAX_FEEDBACK = 1000, 1000, 1000
-
-
-def format_observation(obs: dict[str, Any]) -> str:
-    """One prompt-ready string from a dict observation."""
-    feedback = f"Feedback: {obs['feedback']}\n" if obs.get("feedback") else ""
-    return f"Goal: {obs['goal']}\nURL: {obs['url']}\n{feedback}\n{obs['page']}"
-
-
-def _clip(text: str, limit: int) -> str:
-    text = ascii_text(text)
-    text = "".join(c for c in text if c in CHARSET)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+_IDS = "element ids are the numbers in brackets"
 
 
 class WebEnv(gym.Env):
@@ -86,7 +81,7 @@ class WebEnv(gym.Env):
         backend_options: extra options of the backend (Chromium: ``viewport``, ``executable_path``).
     """
 
-    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
 
     def __init__(
         self,
@@ -113,20 +108,29 @@ class WebEnv(gym.Env):
             raise EnvConfigError(f"split must be one of {list(SPLITS)}, got {split!r}")
         if obs_mode not in ("dict", "text"):
             raise EnvConfigError(f"obs_mode must be 'dict' or 'text', got {obs_mode!r}")
-        for name, value, low in (("max_steps", max_steps, 1), ("viewport_lines", viewport_lines, 5),
-                                 ("max_page_chars", max_page_chars, 200)):
+        for name, value, low in (
+            ("max_steps", max_steps, 1),
+            ("viewport_lines", viewport_lines, 5),
+            ("max_page_chars", max_page_chars, 200),
+        ):
             if not isinstance(value, int) or value < low:
                 raise EnvConfigError(f"{name} must be an int >= {low}, got {value!r}")
         modes = ["ansi", "rgb_array"] if backend == "chromium" else ["ansi"]
         self.metadata = {**type(self).metadata, "render_modes": modes}
         if render_mode is not None and render_mode not in modes:
-            raise EnvConfigError(f"render_mode must be one of {modes} with backend={backend!r}, got {render_mode!r}")
+            raise EnvConfigError(
+                f"render_mode must be one of {modes} with backend={backend!r}, got {render_mode!r}"
+            )
         if screenshot and backend != "chromium":
             raise EnvConfigError("screenshot=True needs backend='chromium'")
         if obs_mode == "text" and screenshot:
             raise EnvConfigError("screenshot=True needs obs_mode='dict'")
         self.app, self.backend_name, self.split, self.max_steps = app, backend, split, max_steps
-        self.viewport_lines, self.max_page_chars, self.render_mode = viewport_lines, max_page_chars, render_mode
+        self.viewport_lines, self.max_page_chars, self.render_mode = (
+            viewport_lines,
+            max_page_chars,
+            render_mode,
+        )
         self.obs_mode, self.screenshot, self.world_seed = obs_mode, screenshot, int(world_seed)
         self._backend_options = dict(backend_options or {})
         self.judge = None
@@ -143,15 +147,17 @@ class WebEnv(gym.Env):
         self._closed = False
         self.task: WebTask | None = None
 
-        text = {"goal": spaces.Text(_MAX_GOAL, min_length=0, charset=CHARSET),
-                "url": spaces.Text(_MAX_URL, min_length=0, charset=CHARSET),
-                "page": spaces.Text(max_page_chars, min_length=0, charset=CHARSET),
-                "feedback": spaces.Text(_MAX_FEEDBACK, min_length=0, charset=CHARSET)}
+        text = {
+            "goal": spaces.Text(MAX_GOAL, min_length=0, charset=CHARSET),
+            "url": spaces.Text(MAX_URL, min_length=0, charset=CHARSET),
+            "page": spaces.Text(max_page_chars, min_length=0, charset=CHARSET),
+            "feedback": spaces.Text(MAX_FEEDBACK, min_length=0, charset=CHARSET),
+        }
         if screenshot:
             w, h = self._backend_options.get("viewport", (800, 600))
             text["screenshot"] = spaces.Box(0, 255, (h, w, 3), np.uint8)
         if obs_mode == "text":
-            total = _MAX_GOAL + _MAX_URL + max_page_chars + _MAX_FEEDBACK + 40
+            total = MAX_GOAL + MAX_URL + max_page_chars + MAX_FEEDBACK + 40
             self.observation_space: spaces.Space = spaces.Text(total, min_length=0, charset=CHARSET)
         else:
             self.observation_space = spaces.Dict(text)
@@ -171,7 +177,9 @@ class WebEnv(gym.Env):
         if given is not None:
             self.task = given if isinstance(given, WebTask) else WebTask.from_json(given)
             if self.task.app != self.app:
-                raise EnvConfigError(f"options['task'] is a {self.task.app!r} task, this env serves {self.app!r}")
+                raise EnvConfigError(
+                    f"options['task'] is a {self.task.app!r} task, this env serves {self.app!r}"
+                )
         else:
             self.task = self.generator.sample(int(self.np_random.integers(0, 2**31 - 1)), self.split)
         self._server.restore(self._session)
@@ -195,11 +203,13 @@ class WebEnv(gym.Env):
         self._last_outcome = outcome
         terminated = bool(outcome["committed"] or self._answer is not None)
         truncated = not terminated and self._steps >= self.max_steps
+        self._transcript.append(
+            {"action": ascii_text(str(action))[:500], "url": self._url(), "feedback": feedback}
+        )
         info = self._info(outcome, feedback, final=terminated or truncated)
         reward = info["score"] if terminated or truncated else 0.0
         if "judge_score" in info and np.isfinite(info["judge_score"]):
             reward += self.judge_weight * info["judge_score"]
-        self._transcript.append({"action": ascii_text(str(action))[:500], "url": self._url(), "feedback": feedback})
         return self._observation(feedback), float(reward), terminated, truncated, info
 
     def render(self) -> Any:
@@ -232,9 +242,13 @@ class WebEnv(gym.Env):
         checks = self.generator.family.checks(self.task.kind, self.task.params, outcome)
         score = float(np.mean(list(checks.values()))) if checks else 0.0
         info: dict[str, Any] = {
-            "web_task": self.task.to_json(), "web_outcome": json.dumps(outcome, sort_keys=True),
-            "score": score, "success": bool(checks) and all(checks.values()),
-            "checks": json.dumps(checks, sort_keys=True), "feedback": feedback, "steps": self._steps,
+            "web_task": self.task.to_json(),
+            "web_outcome": json.dumps(outcome, sort_keys=True),
+            "score": score,
+            "success": bool(checks) and all(checks.values()),
+            "checks": json.dumps(checks, sort_keys=True),
+            "feedback": feedback,
+            "steps": self._steps,
         }
         if self.judge is not None:
             info["judge_score"] = float("nan")
@@ -245,7 +259,9 @@ class WebEnv(gym.Env):
         return info
 
     def episode_record(self, info: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The current episode as one :class:`~rewardgym.types.Episodes` row (``prompt``, ``completion``, ``info``, ``transcript``).
+        """The current episode as one :class:`~rewardgym.types.Episodes` row.
+
+        Keys: ``prompt`` (the goal), ``completion``, ``info`` (the reward columns) and ``transcript``.
 
         The completion is what a judge reads: the final answer, what the site recorded, and the actions.
         Batch several with :func:`rewardgym.envs.web.rewards.episodes_from_records`.
@@ -253,13 +269,21 @@ class WebEnv(gym.Env):
         if self.task is None:
             raise EnvConfigError("call reset() before episode_record()")
         info = info or self._info(self._last_outcome, "", final=False)
-        actions = "\n".join(f"{i + 1}. {t['action']} -> {t['url']}" + (f" ({t['feedback']})" if t["feedback"] else "")
-                            for i, t in enumerate(self._transcript))
-        completion = (f"Final answer: {self._answer if self._answer is not None else '(none)'}\n"
-                      f"Site records: {info['web_outcome']}\nActions:\n{actions}")
+        actions = "\n".join(
+            f"{i + 1}. {t['action']} -> {t['url']}" + (f" ({t['feedback']})" if t["feedback"] else "")
+            for i, t in enumerate(self._transcript)
+        )
+        completion = (
+            f"Final answer: {self._answer if self._answer is not None else '(none)'}\n"
+            f"Site records: {info['web_outcome']}\nActions:\n{actions}"
+        )
         keep = ("web_task", "web_outcome", "score", "success", "checks")
-        return {"prompt": self.task.goal, "completion": completion, "info": {k: info[k] for k in keep},
-                "transcript": list(self._transcript)}
+        return {
+            "prompt": self.task.goal,
+            "completion": completion,
+            "info": {k: info[k] for k in keep},
+            "transcript": list(self._transcript),
+        }
 
     # ---- actions ---------------------------------------------------------------------------------------
     def _execute(self, action: Any) -> str:
@@ -267,30 +291,37 @@ class WebEnv(gym.Env):
         try:
             act = parse_action(action)
         except ActionSyntaxError as exc:
-            return _clip(str(exc), _MAX_FEEDBACK)
+            return clip(str(exc), MAX_FEEDBACK)
         b, doc = self._backend, self._backend.document
         if act.name in ("click", "type", "select"):
             node = doc.element(act.args[0])
             if node is None:
-                return f"there is no element [{act.args[0]}] on this page; element ids are the numbers in brackets"
-            if _hidden(node):
+                return f"there is no element [{act.args[0]}] on this page; {_IDS}"
+            if hidden_in_tree(node):
                 return f"element [{act.args[0]}] is not visible on the page"
             rid, role = act.args[0], node.role
             if act.name == "click":
                 feedback = b.click(node)
             elif act.name == "type":
                 text = act.args[1]
-                feedback = (b.type(node, text.rstrip("\n"), submit=text.endswith("\n")) if role == "textbox"
-                            else f"[{rid}] is a {role}, not a textbox")
+                feedback = (
+                    b.type(node, text.rstrip("\n"), submit=text.endswith("\n"))
+                    if role == "textbox"
+                    else f"[{rid}] is a {role}, not a textbox"
+                )
             else:
-                feedback = self._select(node, act.args[1]) if role == "combobox" else f"[{rid}] is a {role}, not a combobox"
+                feedback = (
+                    self._select(node, act.args[1])
+                    if role == "combobox"
+                    else f"[{rid}] is a {role}, not a combobox"
+                )
         elif act.name == "scroll":
             direction = {"down": 1, "up": -1}.get(act.args[0].strip().lower())
             if direction is None:
                 return f"scroll takes 'down' or 'up', got {act.args[0]!r}"
             total = len(self._doc.render())
             step = max(1, self.viewport_lines - 5)
-            self._offset = min(max(0, self._offset + direction * step), max(0, total - step))
+            self._offset = min(max(0, self._offset + direction * step), max(0, total - self.viewport_lines))
             b.scroll(direction)
             feedback = ""
         elif act.name == "goto":
@@ -298,11 +329,11 @@ class WebEnv(gym.Env):
         elif act.name == "back":
             feedback = b.back()
         else:  # answer
-            self._answer = ascii_text(act.args[0])[:_MAX_FEEDBACK]
+            self._answer = ascii_text(act.args[0])[:MAX_FEEDBACK]
             feedback = ""
         if b.document is not self._doc:
             self._doc, self._offset = b.document, 0
-        return _clip(feedback, _MAX_FEEDBACK)
+        return clip(feedback, MAX_FEEDBACK)
 
     def _select(self, node: Node, wanted: str) -> str:
         assert self._backend is not None
@@ -332,24 +363,12 @@ class WebEnv(gym.Env):
     def _url(self) -> str:
         url = self._doc.url
         base = self._server.base_url
-        return _clip(url[len(base):] if url.startswith(base) else url, _MAX_URL)
+        return clip(url[len(base) :] if url.startswith(base) else url, MAX_URL)
 
     def _page_text(self) -> str:
-        doc = self._doc
-        lines = doc.render()
-        start, end = self._offset, min(len(lines), self._offset + self.viewport_lines)
-        head = f"Page: {doc.title}" + (f" (HTTP {doc.status})" if doc.status >= 400 else "")
-        out = [head]
-        if start > 0:
-            out.append(f"-- {start} earlier lines; scroll('up') to see them --")
-        out += lines[start:end]
-        if end < len(lines):
-            out.append(f"-- lines {start + 1}-{end} of {len(lines)}; scroll('down') for more --")
-        text = "\n".join(out)
-        if len(text) > self.max_page_chars:
-            cut = text[: self.max_page_chars - 60].rsplit("\n", 1)[0]
-            text = cut + "\n-- page text cut here; scroll('down') for more --"
-        return _clip(text, self.max_page_chars)
+        return page_text(
+            self._doc, offset=self._offset, viewport_lines=self.viewport_lines, max_chars=self.max_page_chars
+        )
 
     def _text_observation(self, feedback: str) -> str:
         assert self.task is not None
@@ -359,18 +378,13 @@ class WebEnv(gym.Env):
     def _observation(self, feedback: str) -> Any:
         assert self.task is not None and self._backend is not None
         if self.obs_mode == "text":
-            return _clip(self._text_observation(feedback), self.observation_space.max_length)  # type: ignore[attr-defined]
-        obs: dict[str, Any] = {"goal": _clip(self.task.goal, _MAX_GOAL), "url": self._url(),
-                               "page": self._page_text(), "feedback": _clip(feedback, _MAX_FEEDBACK)}
+            return clip(self._text_observation(feedback), self.observation_space.max_length)  # type: ignore[attr-defined]
+        obs: dict[str, Any] = {
+            "goal": clip(self.task.goal, MAX_GOAL),
+            "url": self._url(),
+            "page": self._page_text(),
+            "feedback": clip(feedback, MAX_FEEDBACK),
+        }
         if self.screenshot:
             obs["screenshot"] = self._backend.screenshot()
         return obs
-
-
-def _hidden(node: Node) -> bool:
-    n: Node | None = node
-    while n is not None:
-        if n.tag != "#text" and is_hidden(n):
-            return True
-        n = n.parent
-    return False

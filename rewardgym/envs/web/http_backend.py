@@ -138,7 +138,7 @@ class HttpBackend(Backend):
             kind = (node.attrs.get("type") or "submit").lower()
             form = node.ancestor("form")
             if kind in ("button", "reset") or form is None:
-                return "clicked; nothing happened (this button needs JavaScript, which the http backend does not run)"
+                return "clicked; nothing happened (the button needs JavaScript; the http backend runs none)"
             return self._submit(form, node)
         return f"clicked the {role}; use type(...) or select(...) to change its value"
 

@@ -1,8 +1,9 @@
 """The mail app (``/mail/``): an inbox with search, message pages, reply, compose, archive and delete.
 
-World (from ``world_seed``): 24 contacts and 60 inbox messages, each stating one fact (a meeting room,
-an amount due, an access code, a flight number, a delivery date, a restaurant). State: each message's
-folder and read flag, and the sent messages. The compose page has a little JavaScript character counter.
+World (from ``world_seed``): 24 contacts and 120 inbox messages, each stating one fact (a meeting room,
+an amount due, an access code, a flight number, a delivery date, a restaurant) and a reference number.
+State: each message's folder and read flag, and the sent messages. The compose page has a little
+JavaScript character counter.
 
 Pages: ``/mail/`` (inbox), ``/mail/folder/<inbox|archive|trash|sent>``, ``/mail/search?q=``,
 ``/mail/message/<id>`` (+ POST ``/archive``, ``/delete``), ``/mail/compose`` (+ POST ``/mail/send``).
@@ -10,7 +11,7 @@ Pages: ``/mail/`` (inbox), ``/mail/folder/<inbox|archive|trash|sent>``, ``/mail/
 Example:
     >>> app = MailApp(world_seed=0)
     >>> len(app.messages), app.messages[0]["fact_name"] in FACTS
-    (60, True)
+    (120, True)
 """
 
 from __future__ import annotations
@@ -21,37 +22,115 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
-from rewardgym.envs.web.site import App, Request, Response, esc, layout, url
+from rewardgym.envs.web.site import App, Request, Response, esc, input_field, layout, url
 
 __all__ = ["FACTS", "FOLDERS", "MailApp"]
 
 FOLDERS = ("inbox", "archive", "trash", "sent")
 PER_PAGE = 10
-_TOPICS = ["budget review", "design sync", "quarterly planning", "hiring panel", "release retro", "vendor call",
-           "security audit", "offsite prep", "roadmap", "onboarding", "customer demo", "data migration"]
+_TOPICS = [
+    "budget review",
+    "design sync",
+    "quarterly planning",
+    "hiring panel",
+    "release retro",
+    "vendor call",
+    "security audit",
+    "offsite prep",
+    "roadmap",
+    "onboarding",
+    "customer demo",
+    "data migration",
+]
 _SYSTEMS = ["the VPN", "the payroll portal", "the build server", "the wiki", "the expense tool", "the CRM"]
 _CITIES = ["Lisbon", "Oslo", "Vienna", "Dublin", "Prague", "Madrid", "Berlin", "Porto"]
 _PLACES = ["Casa Verde", "The Copper Pot", "Luna Bistro", "Harbor Grill", "Olive and Thyme", "Blue Lantern"]
 _DOMAINS = ["northwind.example", "acme.example", "globex.example", "initech.example", "umbrella.example"]
-_FIRST = ["Alice", "Bruno", "Carmen", "Dmitri", "Esther", "Felix", "Gita", "Hassan", "Ines", "Jamal", "Keiko",
-          "Lars", "Mona", "Nils", "Oona", "Pablo", "Rhea", "Sven", "Talia", "Ugo", "Wanda", "Xavier", "Yara", "Zeno"]
-_LAST = ["Abbott", "Brandt", "Cruz", "Dubois", "Eriksen", "Fischer", "Greco", "Holm", "Ito", "Jensen", "Kowalski",
-         "Lopez", "Meyer", "Nowak", "Ortiz", "Petrov", "Quist", "Russo", "Sato", "Thorne", "Unger", "Vidal"]
+_FIRST = [
+    "Alice",
+    "Bruno",
+    "Carmen",
+    "Dmitri",
+    "Esther",
+    "Felix",
+    "Gita",
+    "Hassan",
+    "Ines",
+    "Jamal",
+    "Keiko",
+    "Lars",
+    "Mona",
+    "Nils",
+    "Oona",
+    "Pablo",
+    "Rhea",
+    "Sven",
+    "Talia",
+    "Ugo",
+    "Wanda",
+    "Xavier",
+    "Yara",
+    "Zeno",
+]
+_LAST = [
+    "Abbott",
+    "Brandt",
+    "Cruz",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Greco",
+    "Holm",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Lopez",
+    "Meyer",
+    "Nowak",
+    "Ortiz",
+    "Petrov",
+    "Quist",
+    "Russo",
+    "Sato",
+    "Thorne",
+    "Unger",
+    "Vidal",
+]
 
-# fact name -> (subject template, body template, regex that reads the value back from the page)
+# fact name -> (subject template, body template, regex that reads the value back from the page);
+# every message also shows a reference number.
 FACTS: dict[str, tuple[str, str, str]] = {
-    "meeting room": ("Room change for the {topic}", "Hi, the {topic} meeting has moved to room {value}. See you there.",
-                     r"moved to room ([A-Z]-\d{3})"),
-    "amount due": ("Invoice {inv}", "Hello, please find invoice {inv} attached. The amount due is ${value}.",
-                   r"amount due is \$(\d+\.\d{2})"),
-    "access code": ("Access code for {system}", "Your temporary access code for {system} is {value}. It expires tomorrow.",
-                    r"access code for .+? is (\d{6})"),
-    "flight number": ("Trip to {city}", "Your flight to {city} is {value}, departing at 08:45 from gate 12.",
-                      r"flight to .+? is ([A-Z]{2}\d{3,4})"),
-    "delivery date": ("Delivery update, order {inv}", "Order {inv} will arrive on {value} between 9 and 12.",
-                      r"arrive on (\d{4}-\d{2}-\d{2})"),
-    "restaurant": ("Dinner with the {topic} team", "Let's celebrate the {topic} at {value} at 7 pm.",
-                   r" at (.+?) at 7 pm"),
+    "meeting room": (
+        "Room change for the {topic}",
+        "Hi, the {topic} meeting has moved to room {value}. See you there.",
+        r"moved to room ([A-Z]-\d{3})",
+    ),
+    "amount due": (
+        "Invoice {inv}",
+        "Hello, please find invoice {inv} attached. The amount due is ${value}.",
+        r"amount due is \$(\d+\.\d{2})",
+    ),
+    "access code": (
+        "Access code for {system}",
+        "Your temporary access code for {system} is {value}. It expires tomorrow.",
+        r"access code for .+? is (\d{6})",
+    ),
+    "flight number": (
+        "Trip to {city}",
+        "Your flight to {city} is {value}, departing at 08:45 from gate 12.",
+        r"flight to .+? is ([A-Z]{2}\d{3,4})",
+    ),
+    "delivery date": (
+        "Delivery update, order {inv}",
+        "Order {inv} will arrive on {value} between 9 and 12.",
+        r"arrive on (\d{4}-\d{2}-\d{2})",
+    ),
+    "restaurant": (
+        "Dinner with the {topic} team",
+        "Let's celebrate the {topic} at {value} at 7 pm.",
+        r" at (.+?) at 7 pm",
+    ),
+    "reference number": ("", "", r"Reference: (RG-\d{5})"),
 }
 
 _COUNTER_JS = """
@@ -83,43 +162,68 @@ class MailApp(App):
     def build_world(self) -> None:
         rng = random.Random(f"mail-{self.world_seed}")
         people = rng.sample([(f, s) for f in _FIRST for s in _LAST], 24)
-        self.contacts = [{"name": f"{f} {s}", "email": f"{f.lower()}.{s.lower()}@{rng.choice(_DOMAINS)}"}
-                         for f, s in people]
+        self.contacts = [
+            {"name": f"{f} {s}", "email": f"{f.lower()}.{s.lower()}@{rng.choice(_DOMAINS)}"}
+            for f, s in people
+        ]
         self.messages: list[dict[str, Any]] = []
         seen: set[str] = set()
         day = dt.date(2026, 4, 30)
-        while len(self.messages) < 60:
-            fact = rng.choice(sorted(FACTS))
+        while len(self.messages) < 120:
+            fact = rng.choice(sorted(k for k in FACTS if k != "reference number"))
             subject_t, body_t, _ = FACTS[fact]
-            slots = {"topic": rng.choice(_TOPICS), "system": rng.choice(_SYSTEMS), "city": rng.choice(_CITIES),
-                     "inv": f"INV-{rng.randint(1000, 9999)}", "value": _fact_value(fact, rng)}
+            slots = {
+                "topic": rng.choice(_TOPICS),
+                "system": rng.choice(_SYSTEMS),
+                "city": rng.choice(_CITIES),
+                "inv": f"INV-{rng.randint(1000, 9999)}",
+                "value": _fact_value(fact, rng),
+            }
             subject = subject_t.format(**slots)
             if subject.lower() in seen:
                 continue
             seen.add(subject.lower())
             who = rng.choice(self.contacts)
             day -= dt.timedelta(days=rng.choice([0, 0, 1]))
-            self.messages.append({"id": len(self.messages) + 1, "from_name": who["name"], "from_email": who["email"],
-                                  "subject": subject, "body": body_t.format(**slots), "date": day.isoformat(),
-                                  "fact_name": fact, "fact_value": slots["value"]})
+            self.messages.append(
+                {
+                    "id": len(self.messages) + 1,
+                    "from_name": who["name"],
+                    "from_email": who["email"],
+                    "subject": subject,
+                    "body": body_t.format(**slots),
+                    "date": day.isoformat(),
+                    "fact_name": fact,
+                    "fact_value": slots["value"],
+                    "reference": f"RG-{rng.randint(10000, 99999)}",
+                }
+            )
         self.by_id = {m["id"]: m for m in self.messages}
 
     def initial_state(self) -> dict[str, Any]:
         return {"folder": {str(m["id"]): "inbox" for m in self.messages}, "read": [], "sent": []}
 
     def outcome(self, state: Mapping[str, Any]) -> dict[str, Any]:
-        moved = [{"id": int(i), "subject": self.by_id[int(i)]["subject"], "folder": f}
-                 for i, f in state["folder"].items() if f != "inbox"]
+        moved = [
+            {"id": int(i), "subject": self.by_id[int(i)]["subject"], "folder": f}
+            for i, f in state["folder"].items()
+            if f != "inbox"
+        ]
         return {"sent": list(state["sent"]), "moved": sorted(moved, key=lambda m: m["id"])}
 
     def committed(self, state: Mapping[str, Any]) -> bool:
         return bool(state["sent"]) or any(f != "inbox" for f in state["folder"].values())
 
     def nav(self) -> list[tuple[str, str]]:
-        return [("Inbox", "/mail/"), ("Archive", "/mail/folder/archive"), ("Trash", "/mail/folder/trash"),
-                ("Sent", "/mail/folder/sent"), ("Compose", "/mail/compose")]
+        return [
+            ("Inbox", "/mail/"),
+            ("Archive", "/mail/folder/archive"),
+            ("Trash", "/mail/folder/trash"),
+            ("Sent", "/mail/folder/sent"),
+            ("Compose", "/mail/compose"),
+        ]
 
-    def routes(self):  # noqa: ANN201 - see App.routes
+    def routes(self):
         return [
             ("GET", r"/", self.inbox),
             ("GET", r"/folder/(inbox|archive|trash|sent)", self.folder_page),
@@ -131,24 +235,31 @@ class MailApp(App):
         ]
 
     def _search_form(self, q: str) -> str:
-        return ('<form class="card" method="get" action="/mail/search"><label for="q">Search mail</label>'
-                f'<input id="q" name="q" type="search" value="{esc(q)}"><button type="submit">Search</button></form>')
+        return (
+            '<form class="card" method="get" action="/mail/search"><label for="q">Search mail</label>'
+            f'<input id="q" name="q" type="search" value="{esc(q)}">'
+            '<button type="submit">Search</button></form>'
+        )
 
-    def _rows(self, state: Mapping[str, Any], msgs: list[dict[str, Any]], page: int, base: str, **q: Any) -> str:
+    def _rows(
+        self, state: Mapping[str, Any], msgs: list[dict[str, Any]], page: int, base: str, **q: Any
+    ) -> str:
         n_pages = max(1, math.ceil(len(msgs) / PER_PAGE))
         page = min(max(1, page), n_pages)
         read = set(state["read"])
         rows = "".join(
-            f'<div class="card"><a href="/mail/message/{m["id"]}">{esc(m["from_name"])}: {esc(m["subject"])}</a>'
+            f'<div class="card"><a href="/mail/message/{m["id"]}">'
+            f"{esc(m['from_name'])}: {esc(m['subject'])}</a>"
             f'<div class="muted">{m["date"]}{"" if m["id"] in read else " | unread"}</div></div>'
-            for m in msgs[(page - 1) * PER_PAGE: page * PER_PAGE]
+            for m in msgs[(page - 1) * PER_PAGE : page * PER_PAGE]
         )
         pager = ""
         if page > 1:
             pager += f'<a href="{esc(url(base, **q, page=page - 1))}">Newer</a> '
         if page < n_pages:
             pager += f'<a href="{esc(url(base, **q, page=page + 1))}">Older</a>'
-        return f"<p>{len(msgs)} messages, page {page} of {n_pages}</p>{rows or '<p>No messages.</p>'}<p>{pager}</p>"
+        rows = rows or "<p>No messages.</p>"
+        return f"<p>{len(msgs)} messages, page {page} of {n_pages}</p>{rows}<p>{pager}</p>"
 
     @staticmethod
     def _page(req: Request) -> int:
@@ -160,24 +271,40 @@ class MailApp(App):
 
     def folder_page(self, req: Request, state: dict[str, Any], folder: str) -> Response:
         if folder == "sent":
-            items = "".join(f'<div class="card">To: {esc(s["to"])}<br>Subject: {esc(s["subject"])}</div>'
-                            for s in reversed(state["sent"]))
+            items = "".join(
+                f'<div class="card">To: {esc(s["to"])}<br>Subject: {esc(s["subject"])}</div>'
+                for s in reversed(state["sent"])
+            )
             note = '<p class="ok" role="status">Message sent.</p>' if req.arg("sent") else ""
             body = f"<h1>Sent</h1>{note}{items or '<p>No sent messages.</p>'}"
             return Response.html(layout("Mailbox - Sent", body, app=self))
         msgs = [m for m in self.messages if state["folder"][str(m["id"])] == folder]
-        note = f'<p class="ok" role="status">Message moved to {esc(req.arg("moved"))}.</p>' if req.arg("moved") else ""
-        body = (f"{self._search_form('')}<h1>{folder.capitalize()}</h1>{note}"
-                f"{self._rows(state, msgs, self._page(req), f'/mail/folder/{folder}')}")
+        note = (
+            f'<p class="ok" role="status">Message moved to {esc(req.arg("moved"))}.</p>'
+            if req.arg("moved")
+            else ""
+        )
+        body = (
+            f"{self._search_form('')}<h1>{folder.capitalize()}</h1>{note}"
+            f"{self._rows(state, msgs, self._page(req), f'/mail/folder/{folder}')}"
+        )
         return Response.html(layout(f"Mailbox - {folder.capitalize()}", body, app=self))
 
     def search_page(self, req: Request, state: dict[str, Any]) -> Response:
         q = req.arg("q")
         words = q.lower().split()
-        msgs = [m for m in self.messages if state["folder"][str(m["id"])] != "trash" and all(
-            w in f"{m['from_name']} {m['from_email']} {m['subject']} {m['body']}".lower() for w in words)]
-        body = (f"{self._search_form(q)}<h1>Search results</h1>"
-                f"{self._rows(state, msgs, self._page(req), '/mail/search', q=q)}")
+        msgs = [
+            m
+            for m in self.messages
+            if state["folder"][str(m["id"])] != "trash"
+            and all(
+                w in f"{m['from_name']} {m['from_email']} {m['subject']} {m['body']}".lower() for w in words
+            )
+        ]
+        body = (
+            f"{self._search_form(q)}<h1>Search results</h1>"
+            f"{self._rows(state, msgs, self._page(req), '/mail/search', q=q)}"
+        )
         return Response.html(layout("Mailbox - Search", body, app=self))
 
     def message_page(self, req: Request, state: dict[str, Any], mid: str) -> Response:
@@ -188,11 +315,16 @@ class MailApp(App):
             state["read"].append(m["id"])
         folder = state["folder"][mid]
         body = (
-            f'<h1>{esc(m["subject"])}</h1><p>From: {esc(m["from_name"])} &lt;{esc(m["from_email"])}&gt;</p>'
-            f'<p class="muted">Date: {m["date"]} | Folder: {folder}</p><div class="card"><p>{esc(m["body"])}</p></div>'
+            f"<h1>{esc(m['subject'])}</h1><p>From: {esc(m['from_name'])} &lt;{esc(m['from_email'])}&gt;</p>"
+            f'<p class="muted">Date: {m["date"]} | Folder: {folder}</p>'
+            f'<div class="card"><p>{esc(m["body"])}</p>'
+            f'<p class="muted">Reference: {m["reference"]}</p></div>'
             f'<p><a href="/mail/compose?reply_to={m["id"]}">Reply</a></p>'
-            f'<form method="post" action="/mail/message/{m["id"]}/archive"><button type="submit">Archive</button></form>'
-            f'<form method="post" action="/mail/message/{m["id"]}/delete"><button type="submit">Delete</button></form>'
+            + "".join(
+                f'<form method="post" action="/mail/message/{m["id"]}/{what.lower()}">'
+                f'<button type="submit">{what}</button></form>'
+                for what in ("Archive", "Delete")
+            )
         )
         return Response.html(layout(f"Mailbox - {m['subject']}", body, app=self))
 
@@ -214,13 +346,16 @@ class MailApp(App):
             f"<h1>{'Reply' if original else 'New message'}</h1>{alert}{quote}"
             '<form class="card" method="post" action="/mail/send" novalidate>'
             f'<input type="hidden" name="reply_to" value="{esc(v["reply_to"])}">'
-            f'<label for="to">To</label><input id="to" name="to" value="{esc(v["to"])}"><br>'
-            f'<label for="subject">Subject</label><input id="subject" name="subject" value="{esc(v["subject"])}"><br>'
-            f'<label for="body">Message</label><textarea id="body" name="body">{esc(v["body"])}</textarea><br>'
-            f'<span id="count" class="muted">{len(v["body"])} characters</span><br>'
-            '<button type="submit">Send</button></form>'
+            + input_field("to", "To", v["to"])
+            + input_field("subject", "Subject", v["subject"])
+            + '<label for="body">Message</label>'
+            + f'<textarea id="body" name="body">{esc(v["body"])}</textarea><br>'
+            + f'<span id="count" class="muted">{len(v["body"])} characters</span><br>'
+            + '<button type="submit">Send</button></form>'
         )
-        return Response.html(layout("Mailbox - Compose", body, app=self, script=_COUNTER_JS), 400 if errors else 200)
+        return Response.html(
+            layout("Mailbox - Compose", body, app=self, script=_COUNTER_JS), 400 if errors else 200
+        )
 
     def send(self, req: Request, state: dict[str, Any]) -> Response:
         to, subject, text = req.arg("to"), req.arg("subject"), req.arg("body")
@@ -234,6 +369,12 @@ class MailApp(App):
         if errors:
             return self.compose(req, state, errors)
         reply_to = req.arg("reply_to")
-        state["sent"].append({"to": to, "subject": subject, "body": text,
-                              "reply_to": int(reply_to) if reply_to.isdigit() else None})
+        state["sent"].append(
+            {
+                "to": to,
+                "subject": subject,
+                "body": text,
+                "reply_to": int(reply_to) if reply_to.isdigit() else None,
+            }
+        )
         return Response.redirect("/mail/folder/sent?sent=1")

@@ -132,7 +132,15 @@ class RandomPolicy:
 
     def __init__(self, seed: int = 0, words: list[str] | None = None) -> None:
         self.rng = random.Random(seed)
-        self.words = words or ["shirt", "blue", "Ana Silva", "12 Elm Street", "hello", "2026-05-01", "test@example.com"]
+        self.words = words or [
+            "shirt",
+            "blue",
+            "Ana Silva",
+            "12 Elm Street",
+            "hello",
+            "2026-05-01",
+            "test@example.com",
+        ]
 
     def __call__(self, obs: Any) -> str:
         page = obs["page"] if isinstance(obs, Mapping) else obs

@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import secrets
 import socket
@@ -65,25 +66,34 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self.server.web._dispatch(self, "POST")
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
 class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = False
-    block_on_close = True
+    # Daemon connection threads never hold up interpreter exit (an env that was not closed); close() still
+    # shuts their sockets and joins them.
+    daemon_threads = True
     web: WebServer
 
     def __init__(self, web: WebServer) -> None:
         self.web = web
         self.open_sockets: set[socket.socket] = set()
+        self.connections: list[threading.Thread] = []
         self.sockets_lock = threading.Lock()
         super().__init__(("127.0.0.1", 0), _Handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        thread = threading.Thread(
+            target=self.process_request_thread,
+            args=(request, client_address),
+            daemon=True,
+            name=f"rewardgym-web-conn:{self.server_address[1]}",
+        )
         with self.sockets_lock:
             self.open_sockets.add(request)
-        super().process_request(request, client_address)
+            self.connections = [t for t in self.connections if t.is_alive()] + [thread]
+        thread.start()
 
     def shutdown_request(self, request: Any) -> None:
         with self.sockets_lock:
@@ -201,8 +211,11 @@ class WebServer:
         try:
             app_class(name)
         except KeyError:
-            return Response(404, "<h1>Not found</h1><p>Apps: <a href='/shop/'>shop</a>, "
-                            "<a href='/booking/'>booking</a>, <a href='/mail/'>mail</a></p>")
+            return Response(
+                404,
+                "<h1>Not found</h1><p>Apps: <a href='/shop/'>shop</a>, "
+                "<a href='/booking/'>booking</a>, <a href='/mail/'>mail</a></p>",
+            )
         token = _cookie(h.headers.get("Cookie", ""), COOKIE)
         with self._lock:
             tenant = self._tenants.get(token or "")
@@ -227,12 +240,13 @@ class WebServer:
         with self._httpd.sockets_lock:
             open_sockets = list(self._httpd.open_sockets)
         for sock in open_sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        self._httpd.server_close()  # joins the per-connection threads (block_on_close)
-        self._thread.join(timeout=10)
+        self._httpd.server_close()
+        with self._httpd.sockets_lock:
+            connections = list(self._httpd.connections)
+        for thread in [*connections, self._thread]:
+            thread.join(timeout=10)
 
 
 def _cookie(header: str, name: str) -> str | None:

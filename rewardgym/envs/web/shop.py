@@ -17,12 +17,23 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 from collections.abc import Mapping
 from typing import Any
 
-from rewardgym.envs.web.site import App, Request, Response, esc, layout, options_html, url
+from rewardgym.envs.web.site import (
+    App,
+    Request,
+    Response,
+    esc,
+    input_field,
+    layout,
+    options_html,
+    select_field,
+    url,
+)
 
 __all__ = ["CATEGORIES", "COLORS", "PRICE_STEPS", "ShopApp"]
 
@@ -42,9 +53,32 @@ CATEGORIES: dict[str, tuple[list[str], list[str], float]] = {
     "boots": (SHOES, ["leather", "suede"], 110.0),
 }
 COLORS = ["black", "white", "navy", "blue", "red", "green", "grey", "beige", "brown", "pink", "yellow"]
-BRANDS = ["Northwind", "Harbor", "Alder", "Summit", "Crestline", "Marlow", "Juniper", "Oakridge", "Pioneer",
-          "Redwood", "Solstice", "Tidewater"]
-STYLES = ["Classic", "Everyday", "Slim", "Relaxed", "Heritage", "Urban", "Coastal", "Trail", "Weekend", "Studio"]
+BRANDS = [
+    "Northwind",
+    "Harbor",
+    "Alder",
+    "Summit",
+    "Crestline",
+    "Marlow",
+    "Juniper",
+    "Oakridge",
+    "Pioneer",
+    "Redwood",
+    "Solstice",
+    "Tidewater",
+]
+STYLES = [
+    "Classic",
+    "Everyday",
+    "Slim",
+    "Relaxed",
+    "Heritage",
+    "Urban",
+    "Coastal",
+    "Trail",
+    "Weekend",
+    "Studio",
+]
 PRICE_STEPS = [20, 30, 40, 50, 75, 100, 150, 200, 300]
 SHIPPING = ["standard", "express"]
 PER_PAGE = 8
@@ -69,16 +103,18 @@ class ShopApp(App):
             category = rng.choice(sorted(CATEGORIES))
             sizes, materials, base = CATEGORIES[category]
             k = rng.randint(2, len(sizes))
-            self.products.append({
-                "id": f"P{1000 + i}",
-                "name": f"{rng.choice(BRANDS)} {rng.choice(STYLES)} {category.capitalize()}",
-                "category": category,
-                "color": rng.choice(COLORS),
-                "material": rng.choice(materials),
-                "sizes": sorted(rng.sample(sizes, k), key=sizes.index),
-                "price": round(base * math.exp(rng.uniform(-0.55, 0.55)), 2),
-                "rating": round(rng.uniform(3.0, 5.0), 1),
-            })
+            self.products.append(
+                {
+                    "id": f"P{1000 + i}",
+                    "name": f"{rng.choice(BRANDS)} {rng.choice(STYLES)} {category.capitalize()}",
+                    "category": category,
+                    "color": rng.choice(COLORS),
+                    "material": rng.choice(materials),
+                    "sizes": sorted(rng.sample(sizes, k), key=sizes.index),
+                    "price": round(base * math.exp(rng.uniform(-0.55, 0.55)), 2),
+                    "rating": round(rng.uniform(3.0, 5.0), 1),
+                }
+            )
         self.by_id = {p["id"]: p for p in self.products}
 
     def initial_state(self) -> dict[str, Any]:
@@ -87,8 +123,10 @@ class ShopApp(App):
     def outcome(self, state: Mapping[str, Any]) -> dict[str, Any]:
         orders = []
         for order in state["orders"]:
-            items = [{**self._public(self.by_id[it["id"]]), "size": it["size"], "qty": it["qty"]}
-                     for it in order["items"]]
+            items = [
+                {**self._public(self.by_id[it["id"]]), "size": it["size"], "qty": it["qty"]}
+                for it in order["items"]
+            ]
             orders.append({**{k: v for k, v in order.items() if k != "items"}, "items": items})
         return {"orders": orders, "cart": list(state["cart"])}
 
@@ -102,7 +140,7 @@ class ShopApp(App):
     def nav(self) -> list[tuple[str, str]]:
         return [("Home", "/shop/"), ("Search", "/shop/search"), ("Cart", "/shop/cart")]
 
-    def routes(self):  # noqa: ANN201 - see App.routes
+    def routes(self):
         return [
             ("GET", r"/", self.home),
             ("GET", r"/search", self.search_page),
@@ -137,9 +175,11 @@ class ShopApp(App):
 
     def _search_form(self, q: str, f: Mapping[str, str]) -> str:
         def sel(name: str, label: str, values: list[str], shown: list[str] | None = None) -> str:
-            opts = [("", "any")] + list(zip(values, shown or values))
-            return (f'<label for="f-{name}">{label}</label><select id="f-{name}" name="{name}">'
-                    f"{options_html(opts, f.get(name, ''))}</select><br>")
+            opts = [("", "any"), *zip(values, shown or values)]
+            return (
+                f'<label for="f-{name}">{label}</label><select id="f-{name}" name="{name}">'
+                f"{options_html(opts, f.get(name, ''))}</select><br>"
+            )
 
         sizes = TOPS + BOTTOMS + SHOES
         return (
@@ -156,10 +196,14 @@ class ShopApp(App):
         )
 
     def home(self, req: Request, state: dict[str, Any]) -> Response:
-        cats = "".join(f'<li><a href="{url("/shop/search", category=c)}">{c.capitalize()}</a></li>'
-                       for c in sorted(CATEGORIES))
-        body = (f"<h1>Welcome to the shop</h1>{self._search_form('', {})}"
-                f"<h2>Browse by category</h2><ul>{cats}</ul>")
+        cats = "".join(
+            f'<li><a href="{url("/shop/search", category=c)}">{c.capitalize()}</a></li>'
+            for c in sorted(CATEGORIES)
+        )
+        body = (
+            f"<h1>Welcome to the shop</h1>{self._search_form('', {})}"
+            f"<h2>Browse by category</h2><ul>{cats}</ul>"
+        )
         return Response.html(layout("Shop - Home", body, app=self))
 
     def search_page(self, req: Request, state: dict[str, Any]) -> Response:
@@ -177,17 +221,19 @@ class ShopApp(App):
         page = min(page, n_pages)
         rows = "".join(
             f'<div class="card"><a href="/shop/product/{p["id"]}">{esc(p["name"])}</a>'
-            f'<div>${p["price"]:.2f} | {p["color"]} | {p["material"]} | sizes: {", ".join(p["sizes"])}'
-            f' | rating {p["rating"]}</div></div>'
-            for p in results[(page - 1) * PER_PAGE: page * PER_PAGE]
+            f"<div>${p['price']:.2f} | {p['color']} | {p['material']} | sizes: {', '.join(p['sizes'])}"
+            f" | rating {p['rating']}</div></div>"
+            for p in results[(page - 1) * PER_PAGE : page * PER_PAGE]
         )
         pager = ""
         if page > 1:
             pager += f'<a href="{esc(url("/shop/search", q=q, **f, page=page - 1))}">Previous page</a> '
         if page < n_pages:
             pager += f'<a href="{esc(url("/shop/search", q=q, **f, page=page + 1))}">Next page</a>'
-        body = (f"{self._search_form(q, f)}<h2>{len(results)} results (page {page} of {n_pages})</h2>"
-                f"{rows or '<p>No products match.</p>'}<p>{pager}</p>")
+        body = (
+            f"{self._search_form(q, f)}<h2>{len(results)} results (page {page} of {n_pages})</h2>"
+            f"{rows or '<p>No products match.</p>'}<p>{pager}</p>"
+        )
         return Response.html(layout("Shop - Search", body, app=self))
 
     # ---- product and cart ------------------------------------------------------------------------
@@ -198,13 +244,13 @@ class ShopApp(App):
         sizes = options_html([(s, s) for s in p["sizes"]], "")
         body = (
             f'<h1>{esc(p["name"])}</h1><div class="card"><p>Price: ${p["price"]:.2f}</p>'
-            f'<p>Color: {p["color"]} | Material: {p["material"]} | Category: {p["category"]}</p>'
-            f'<p>Rating: {p["rating"]} / 5</p></div>'
-            '<form class="card" method="post" action="/shop/cart/add">'
+            f"<p>Color: {p['color']} | Material: {p['material']} | Category: {p['category']}</p>"
+            f"<p>Rating: {p['rating']} / 5</p></div>"
+            '<form class="card" method="post" action="/shop/cart/add" novalidate>'
             f'<input type="hidden" name="id" value="{p["id"]}">'
             f'<label for="size">Size</label><select id="size" name="size">{sizes}</select><br>'
-            '<label for="qty">Quantity</label><input id="qty" name="qty" type="number" min="1" max="9" value="1"><br>'
-            f'<p id="total" data-price="{p["price"]:.2f}">Total: ${p["price"]:.2f} per item</p>'
+            + input_field("qty", "Quantity", "1", "number")
+            + f'<p id="total" data-price="{p["price"]:.2f}">Total: ${p["price"]:.2f} per item</p>'
             '<button type="submit">Add to cart</button></form>'
         )
         return Response.html(layout(f"Shop - {p['name']}", body, app=self, script=_TOTAL_JS))
@@ -217,16 +263,17 @@ class ShopApp(App):
         except ValueError:
             qty = 0
         if p is None or size not in p["sizes"] or not 1 <= qty <= 9:
-            body = '<p class="alert" role="alert">Could not add to cart: pick a size and a quantity from 1 to 9.</p>'
+            body = (
+                '<p class="alert" role="alert">Could not add to cart: pick a size and a quantity from 1 to 9.'
+            )
+            body += "</p>"
             return Response.html(layout("Shop - Error", body, app=self), 400)
         state["cart"].append({"id": p["id"], "size": size, "qty": qty})
         return Response.redirect("/shop/cart")
 
     def cart_remove(self, req: Request, state: dict[str, Any]) -> Response:
-        try:
+        with contextlib.suppress(ValueError, IndexError):
             del state["cart"][int(req.arg("index"))]
-        except (ValueError, IndexError):
-            pass
         return Response.redirect("/shop/cart")
 
     def _cart_total(self, cart: list[dict[str, Any]]) -> float:
@@ -234,18 +281,25 @@ class ShopApp(App):
 
     def cart_page(self, req: Request, state: dict[str, Any]) -> Response:
         rows = "".join(
-            f'<tr><td>{esc(self.by_id[it["id"]]["name"])}</td><td>{esc(it["size"])}</td><td>{it["qty"]}</td>'
-            f'<td>${self.by_id[it["id"]]["price"] * it["qty"]:.2f}</td><td><form method="post" action="/shop/cart/remove">'
-            f'<input type="hidden" name="index" value="{i}"><button type="submit" aria-label="Remove item {i + 1}">'
-            "Remove</button></form></td></tr>"
+            f"<tr><td>{esc(self.by_id[it['id']]['name'])}</td><td>{esc(it['size'])}</td><td>{it['qty']}</td>"
+            f"<td>${self.by_id[it['id']]['price'] * it['qty']:.2f}</td>"
+            '<td><form method="post" action="/shop/cart/remove">'
+            f'<input type="hidden" name="index" value="{i}">'
+            f'<button type="submit" aria-label="Remove item {i + 1}">Remove</button></form></td></tr>'
             for i, it in enumerate(state["cart"])
         )
         if rows:
-            body = (f"<h1>Your cart</h1><table><tr><th>Item</th><th>Size</th><th>Qty</th><th>Price</th><th></th></tr>"
-                    f"{rows}</table><p>Subtotal: ${self._cart_total(state['cart']):.2f}</p>"
-                    '<p><a href="/shop/checkout">Proceed to checkout</a></p>')
+            body = (
+                "<h1>Your cart</h1><table><tr><th>Item</th><th>Size</th><th>Qty</th><th>Price</th><th></th>"
+                "</tr>"
+                f"{rows}</table><p>Subtotal: ${self._cart_total(state['cart']):.2f}</p>"
+                '<p><a href="/shop/checkout">Proceed to checkout</a></p>'
+            )
         else:
-            body = '<h1>Your cart</h1><p>Your cart is empty.</p><p><a href="/shop/search">Continue shopping</a></p>'
+            body = (
+                "<h1>Your cart</h1><p>Your cart is empty.</p>"
+                '<p><a href="/shop/search">Continue shopping</a></p>'
+            )
         return Response.html(layout("Shop - Cart", body, app=self))
 
     # ---- checkout --------------------------------------------------------------------------------
@@ -257,12 +311,11 @@ class ShopApp(App):
         body = (
             f"<h1>Checkout</h1>{alert}<p>{len(state['cart'])} item(s), subtotal "
             f"${self._cart_total(state['cart']):.2f}</p>"
-            '<form class="card" method="post" action="/shop/checkout">'
-            f'<label for="name">Full name</label><input id="name" name="name" value="{esc(v["name"])}"><br>'
-            f'<label for="address">Street address</label><input id="address" name="address" value="{esc(v["address"])}"><br>'
-            f'<label for="shipping">Shipping</label><select id="shipping" name="shipping">'
-            f'{options_html([(s, s) for s in SHIPPING], v["shipping"] or "standard")}</select><br>'
-            '<button type="submit">Place order</button></form>'
+            '<form class="card" method="post" action="/shop/checkout" novalidate>'
+            + input_field("name", "Full name", v["name"])
+            + input_field("address", "Street address", v["address"])
+            + select_field("shipping", "Shipping", [(s, s) for s in SHIPPING], v["shipping"] or "standard")
+            + '<button type="submit">Place order</button></form>'
         )
         return Response.html(layout("Shop - Checkout", body, app=self), 400 if errors else 200)
 
@@ -279,10 +332,16 @@ class ShopApp(App):
         if errors:
             return self.checkout_page(req, state, errors)
         number = len(state["orders"]) + 1
-        state["orders"].append({
-            "number": number, "items": list(state["cart"]), "name": req.arg("name"),
-            "address": req.arg("address"), "shipping": req.arg("shipping"), "total": self._cart_total(state["cart"]),
-        })
+        state["orders"].append(
+            {
+                "number": number,
+                "items": list(state["cart"]),
+                "name": req.arg("name"),
+                "address": req.arg("address"),
+                "shipping": req.arg("shipping"),
+                "total": self._cart_total(state["cart"]),
+            }
+        )
         state["cart"] = []
         return Response.redirect(f"/shop/order/{number}")
 
@@ -291,8 +350,12 @@ class ShopApp(App):
         if not 1 <= n <= len(state["orders"]):
             return self.not_found("order")
         o = state["orders"][n - 1]
-        items = "".join(f"<li>{esc(self.by_id[it['id']]['name'])}, size {esc(it['size'])}, qty {it['qty']}</li>"
-                        for it in o["items"])
-        body = (f'<h1>Order #{n} placed</h1><p class="ok">Thank you, {esc(o["name"])}! Your order ships '
-                f'{esc(o["shipping"])} to {esc(o["address"])}.</p><ul>{items}</ul><p>Total: ${o["total"]:.2f}</p>')
+        items = "".join(
+            f"<li>{esc(self.by_id[it['id']]['name'])}, size {esc(it['size'])}, qty {it['qty']}</li>"
+            for it in o["items"]
+        )
+        body = (
+            f'<h1>Order #{n} placed</h1><p class="ok">Thank you, {esc(o["name"])}! Your order ships '
+            f"{esc(o['shipping'])} to {esc(o['address'])}.</p><ul>{items}</ul><p>Total: ${o['total']:.2f}</p>"
+        )
         return Response.html(layout(f"Shop - Order {n}", body, app=self))

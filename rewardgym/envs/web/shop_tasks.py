@@ -2,8 +2,9 @@
 
 Goal example: *"Buy 2 navy linen shirts in size M, under $40 each, and ship them to Ana Silva, 12 Elm
 Street, with express shipping."* Graded WebShop-style on the placed order: one check per attribute
-(category, colour, material, size, price cap, quantity, name, address, shipping) on the best-matching
-ordered item. The split key is the (category, colour, material) combination.
+(category, colour, material, size, price cap, quantity, name, address, shipping, and "the order holds
+only that item") on the best-matching ordered item. The split key is the (category, colour, material)
+combination.
 
 Example:
     >>> from rewardgym.envs.web.shop import ShopApp
@@ -26,12 +27,66 @@ from rewardgym.envs.web.tasks import TaskFamily, WebTask, normalize
 
 __all__ = ["FIRST_NAMES", "LAST_NAMES", "STREETS", "ShopExpert", "ShopTasks"]
 
-FIRST_NAMES = ["Ana", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hugo", "Iris", "Jonas", "Kira", "Liam",
-               "Maya", "Noah", "Olga", "Priya", "Quinn", "Rosa", "Sam", "Tara", "Umar", "Vera", "Wes", "Yuki"]
-LAST_NAMES = ["Silva", "Novak", "Okafor", "Garcia", "Kim", "Larsen", "Moreau", "Nakamura", "Patel", "Rossi",
-              "Schmidt", "Walsh", "Haddad", "Costa", "Berg", "Ivanova", "Mensah", "Tanaka"]
-STREETS = ["Elm Street", "Harbor Road", "Maple Avenue", "Station Lane", "Mill Road", "Church Street",
-           "Park Avenue", "River Walk", "Hill Crescent", "Bridge Street", "Orchard Way", "Kings Road"]
+FIRST_NAMES = [
+    "Ana",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hugo",
+    "Iris",
+    "Jonas",
+    "Kira",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Olga",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wes",
+    "Yuki",
+]
+LAST_NAMES = [
+    "Silva",
+    "Novak",
+    "Okafor",
+    "Garcia",
+    "Kim",
+    "Larsen",
+    "Moreau",
+    "Nakamura",
+    "Patel",
+    "Rossi",
+    "Schmidt",
+    "Walsh",
+    "Haddad",
+    "Costa",
+    "Berg",
+    "Ivanova",
+    "Mensah",
+    "Tanaka",
+]
+STREETS = [
+    "Elm Street",
+    "Harbor Road",
+    "Maple Avenue",
+    "Station Lane",
+    "Mill Road",
+    "Church Street",
+    "Park Avenue",
+    "River Walk",
+    "Hill Crescent",
+    "Bridge Street",
+    "Orchard Way",
+    "Kings Road",
+]
 _PAIRS = {"jeans", "shorts", "sneakers", "boots"}
 
 
@@ -54,10 +109,15 @@ class ShopTasks(TaskFamily):
         caps = [s for s in PRICE_STEPS if s > p["price"]]
         cap = caps[min(len(caps) - 1, rng.choice([0, 0, 1]))]
         return "buy", {
-            "category": p["category"], "color": p["color"], "material": p["material"],
-            "size": rng.choice(p["sizes"]), "max_price": cap, "qty": rng.choice([1, 1, 2, 3]),
+            "category": p["category"],
+            "color": p["color"],
+            "material": p["material"],
+            "size": rng.choice(p["sizes"]),
+            "max_price": cap,
+            "qty": rng.choice([1, 1, 2, 3]),
             "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
-            "address": f"{rng.randint(1, 199)} {rng.choice(STREETS)}", "shipping": rng.choice(SHIPPING),
+            "address": f"{rng.randint(1, 199)} {rng.choice(STREETS)}",
+            "shipping": rng.choice(SHIPPING),
         }
 
     def split_key(self, kind: str, params: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -68,14 +128,29 @@ class ShopTasks(TaskFamily):
         noun = _noun(p["category"], p["qty"]).split(" ")
         noun.insert(-1, f"{p['color']} {p['material']}")
         them = "it" if p["qty"] == 1 else "them"
-        return (f"Buy {' '.join(noun)} in size {p['size']}, under ${p['max_price']} each, and ship {them} to "
-                f"{p['name']}, {p['address']}, with {p['shipping']} shipping.")
+        return (
+            f"Buy {' '.join(noun)} in size {p['size']}, under ${p['max_price']} each, and ship {them} to "
+            f"{p['name']}, {p['address']}, with {p['shipping']} shipping."
+        )
 
     @staticmethod
     def checks(kind: str, params: Mapping[str, Any], outcome: Mapping[str, Any]) -> dict[str, bool]:
         p = params
         best: dict[str, bool] = dict.fromkeys(
-            ("category", "color", "material", "size", "price", "qty", "name", "address", "shipping"), False)
+            (
+                "category",
+                "color",
+                "material",
+                "size",
+                "price",
+                "qty",
+                "name",
+                "address",
+                "shipping",
+                "one_item",
+            ),
+            False,
+        )
         for order in outcome.get("orders") or []:
             for item in order["items"]:
                 c = {
@@ -88,6 +163,7 @@ class ShopTasks(TaskFamily):
                     "name": normalize(order["name"]) == normalize(p["name"]),
                     "address": normalize(order["address"]) == normalize(p["address"]),
                     "shipping": order["shipping"] == p["shipping"],
+                    "one_item": len(order["items"]) == 1,
                 }
                 if sum(c.values()) > sum(best.values()):
                     best = c
@@ -107,18 +183,27 @@ class ShopExpert(ExpertPolicy):
     def act(self, path: str, query: Mapping[str, str], page: str, els: list[El]) -> str | None:
         p = self.p
         if path in ("/shop/", "/shop/search"):
-            form = [("textbox", "Search", f"{p['color']} {p['material']} {p['category']}"),
-                    ("combobox", "Category", p["category"]), ("combobox", "Color", p["color"]),
-                    ("combobox", "Material", p["material"]), ("combobox", "Size", str(p["size"])),
-                    ("combobox", "Max price", f"${p['max_price']}")]
+            form = [
+                ("textbox", "Search", f"{p['color']} {p['material']} {p['category']}"),
+                ("combobox", "Category", p["category"]),
+                ("combobox", "Color", p["color"]),
+                ("combobox", "Material", p["material"]),
+                ("combobox", "Size", str(p["size"])),
+                ("combobox", "Max price", f"${p['max_price']}"),
+            ]
             searched = path == "/shop/search" and all(
-                query.get(k) == str(p[k]) for k in ("category", "color", "material", "size", "max_price"))
+                query.get(k) == str(p[k]) for k in ("category", "color", "material", "size", "max_price")
+            )
             if not searched:
                 todo = self.fill(els, form)
                 button = find(els, "button", "Search")
                 return todo or (f"click({button.rid})" if button else None)
             lines = page.splitlines()
-            results = [e for e in find_all(els, "link") if e.line + 1 < len(lines) and lines[e.line + 1].startswith("$")]
+            results = [
+                e
+                for e in find_all(els, "link")
+                if e.line + 1 < len(lines) and lines[e.line + 1].startswith("$")
+            ]
             if self.tried < len(results):
                 self.tried += 1
                 return f"click({results[self.tried - 1].rid})"
@@ -131,15 +216,23 @@ class ShopExpert(ExpertPolicy):
             size = find(els, "combobox", "Size")
             if size is not None and str(p["size"]) not in size.options:
                 return "back()"
-            todo = self.fill(els, [("combobox", "Size", str(p["size"])), ("textbox", "Quantity", str(p["qty"]))])
+            todo = self.fill(
+                els, [("combobox", "Size", str(p["size"])), ("textbox", "Quantity", str(p["qty"]))]
+            )
             add = find(els, "button", "Add to cart")
             return todo or (f"click({add.rid})" if add else None)
         if path == "/shop/cart":
             go = find(els, "link", "Proceed to checkout")
             return f"click({go.rid})" if go else None
         if path == "/shop/checkout":
-            todo = self.fill(els, [("textbox", "Full name", p["name"]), ("textbox", "Street address", p["address"]),
-                                   ("combobox", "Shipping", p["shipping"])])
+            todo = self.fill(
+                els,
+                [
+                    ("textbox", "Full name", p["name"]),
+                    ("textbox", "Street address", p["address"]),
+                    ("combobox", "Shipping", p["shipping"]),
+                ],
+            )
             place = find(els, "button", "Place order")
             return todo or (f"click({place.rid})" if place else None)
         return f"goto({quote('/shop/')})"

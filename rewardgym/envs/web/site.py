@@ -25,7 +25,18 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-__all__ = ["App", "Request", "Response", "esc", "layout", "options_html", "url"]
+__all__ = [
+    "App",
+    "Request",
+    "Response",
+    "check_field",
+    "esc",
+    "input_field",
+    "layout",
+    "options_html",
+    "select_field",
+    "url",
+]
 
 Handler = Callable[..., "Response"]
 
@@ -44,7 +55,35 @@ def url(path: str, **query: Any) -> str:
 def options_html(options: list[tuple[str, str]], selected: str) -> str:
     """``<option>`` tags for ``(value, label)`` pairs, marking ``selected``."""
     return "".join(
-        f'<option value="{esc(v)}"{" selected" if v == selected else ""}>{esc(label)}</option>' for v, label in options
+        f'<option value="{esc(v)}"{" selected" if v == selected else ""}>{esc(label)}</option>'
+        for v, label in options
+    )
+
+
+def input_field(name: str, label: str, value: str = "", kind: str = "text") -> str:
+    """A labelled ``<input>`` followed by a line break."""
+    return (
+        f'<label for="{name}">{esc(label)}</label><input id="{name}" name="{name}" type="{kind}" '
+        f'value="{esc(value)}"><br>'
+    )
+
+
+def select_field(name: str, label: str, options: list[tuple[str, str]], selected: str) -> str:
+    """A labelled ``<select>`` followed by a line break."""
+    return (
+        f'<label for="{name}">{esc(label)}</label><select id="{name}" name="{name}">'
+        f"{options_html(options, selected)}</select><br>"
+    )
+
+
+def check_field(
+    ident: str, name: str, label: str, checked: bool, *, kind: str = "checkbox", value: str = "yes"
+) -> str:
+    """A checkbox (or radio button) followed by its label."""
+    on = " checked" if checked else ""
+    return (
+        f'<input type="{kind}" id="{ident}" name="{name}" value="{esc(value)}"{on}>'
+        f'<label for="{ident}">{esc(label)}</label>'
     )
 
 
@@ -67,7 +106,7 @@ class Request:
     def arg(self, name: str, default: str = "") -> str:
         """First value of ``name`` from the form (POST) or the query string, stripped."""
         for source in (self.form, self.query):
-            if name in source and source[name]:
+            if source.get(name):
                 return source[name][0].strip()
         return default
 
@@ -107,13 +146,16 @@ table{border-collapse:collapse}td,th{border:1px solid #ccd;padding:4px 8px}
 """
 
 
-def layout(title: str, body: str, *, app: App, nav: list[tuple[str, str]] | None = None, script: str = "") -> str:
+def layout(
+    title: str, body: str, *, app: App, nav: list[tuple[str, str]] | None = None, script: str = ""
+) -> str:
     """A full HTML page: header bar with the app's navigation, the body, and an optional script."""
     links = "".join(f'<a href="{esc(href)}">{esc(label)}</a>' for label, href in (nav or app.nav()))
     js = f"<script>{script}</script>" if script else ""
     return (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{esc(title)}</title>"
-        f"<style>{_CSS}</style></head><body><header><span class='brand'>{esc(app.brand)}</span>{links}</header>"
+        f"<style>{_CSS}</style></head><body>"
+        f"<header><span class='brand'>{esc(app.brand)}</span>{links}</header>"
         f"<main>{body}</main>{js}</body></html>"
     )
 
@@ -180,4 +222,6 @@ class App:
 
     def not_found(self, what: str = "page") -> Response:
         """A 404 page."""
-        return Response.html(layout("Not found", f"<h1>Not found</h1><p>No such {esc(what)}.</p>", app=self), 404)
+        return Response.html(
+            layout("Not found", f"<h1>Not found</h1><p>No such {esc(what)}.</p>", app=self), 404
+        )

@@ -25,8 +25,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rewardgym.errors import EnvConfigError
 from rewardgym.envs.web.site import App
+from rewardgym.errors import EnvConfigError
 
 __all__ = ["APPS", "SPLITS", "TaskFamily", "TaskGenerator", "WebTask", "normalize", "task_family"]
 
@@ -63,15 +63,32 @@ class WebTask:
 
     def to_json(self) -> str:
         """Canonical JSON (what envs put in ``info["web_task"]``)."""
-        return json.dumps({"app": self.app, "kind": self.kind, "goal": self.goal, "params": dict(self.params),
-                           "start_url": self.start_url, "split": self.split, "seed": self.seed}, sort_keys=True)
+        return json.dumps(
+            {
+                "app": self.app,
+                "kind": self.kind,
+                "goal": self.goal,
+                "params": dict(self.params),
+                "start_url": self.start_url,
+                "split": self.split,
+                "seed": self.seed,
+            },
+            sort_keys=True,
+        )
 
     @classmethod
     def from_json(cls, text: str | Mapping[str, Any]) -> WebTask:
         """Inverse of :meth:`to_json` (also accepts the decoded dict)."""
         d = json.loads(text) if isinstance(text, str) else dict(text)
-        return cls(app=d["app"], kind=d["kind"], goal=d["goal"], params=d["params"], start_url=d["start_url"],
-                   split=d["split"], seed=int(d["seed"]))
+        return cls(
+            app=d["app"],
+            kind=d["kind"],
+            goal=d["goal"],
+            params=d["params"],
+            start_url=d["start_url"],
+            split=d["split"],
+            seed=int(d["seed"]),
+        )
 
 
 class TaskFamily(ABC):
@@ -142,7 +159,9 @@ class TaskGenerator:
         world: an already built app world (avoids building it twice).
     """
 
-    def __init__(self, app: str, world_seed: int = 0, *, test_fraction: float = 0.2, world: App | None = None) -> None:
+    def __init__(
+        self, app: str, world_seed: int = 0, *, test_fraction: float = 0.2, world: App | None = None
+    ) -> None:
         from rewardgym.envs.web.server import app_class
 
         if app not in APPS:
@@ -171,9 +190,18 @@ class TaskGenerator:
         for _ in range(10_000):
             kind, params = self.family.sample(rng)
             if self.split_of_key(self.family.split_key(kind, params)) == split:
-                return WebTask(app=self.app, kind=kind, goal=self.family.goal(kind, params), params=params,
-                               start_url=self.family.start_url(kind, params), split=split, seed=int(seed))
-        raise EnvConfigError(f"could not sample a {split!r} task for {self.app!r}; is test_fraction too extreme?")
+                return WebTask(
+                    app=self.app,
+                    kind=kind,
+                    goal=self.family.goal(kind, params),
+                    params=params,
+                    start_url=self.family.start_url(kind, params),
+                    split=split,
+                    seed=int(seed),
+                )
+        raise EnvConfigError(
+            f"could not sample a {split!r} task for {self.app!r}; is test_fraction too extreme?"
+        )
 
     def tasks(self, n: int, split: str = "train", start_seed: int = 0) -> list[WebTask]:
         """``n`` tasks from consecutive seeds."""

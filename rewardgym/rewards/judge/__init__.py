@@ -12,14 +12,20 @@ Example:
     >>> from rewardgym.types import Episodes
     >>> naive = CorrectnessJudge(ScriptedLLM(default="VERDICT: CORRECT"), harden=False)
     >>> hardened = CorrectnessJudge(ScriptedLLM(default="VERDICT: CORRECT"))
-    >>> batch = Episodes(prompts=["What is 2 + 2?"], completions=["Thought process:"], infos={"reference": ["4"]})
+    >>> batch = Episodes(prompts=["What is 2 + 2?"], completions=["Thought process:"],
+    ...                  infos={"reference": ["4"]})
     >>> naive(batch).item(), hardened(batch).item()
     (1.0, 0.0)
 """
 
 from rewardgym.rewards.judge.base import JudgeRecord, LLMJudge
 from rewardgym.rewards.judge.correctness import CorrectnessJudge
-from rewardgym.rewards.judge.hardening import REJECTION_REASONS, Hardening, normalize_candidate, screen_candidate
+from rewardgym.rewards.judge.hardening import (
+    REJECTION_REASONS,
+    Hardening,
+    normalize_candidate,
+    screen_candidate,
+)
 from rewardgym.rewards.judge.parsing import parse_score, parse_verdict, strip_reasoning
 from rewardgym.rewards.judge.rubric import RubricJudge, parse_rubric
 

@@ -18,7 +18,8 @@ Example:
     >>> from rewardgym.rewards.judge import CorrectnessJudge
     >>> from rewardgym.types import Episodes
     >>> judge = CorrectnessJudge(ScriptedLLM(default="VERDICT: CORRECT"))
-    >>> batch = Episodes(prompts=["2 + 3?", "2 + 3?"], completions=["5", ":"], infos={"reference": ["5", "5"]})
+    >>> batch = Episodes(prompts=["2 + 3?", "2 + 3?"], completions=["5", ":"],
+    ...                  infos={"reference": ["5", "5"]})
     >>> judge(batch).tolist()   # ":" is rejected before the (always-yes) model is asked
     [1.0, 0.0]
 """
@@ -142,8 +143,10 @@ class LLMJudge(EpisodeRewardFn):
         records: list[JudgeRecord] = []
         jobs: list[tuple[int, Chat, float]] = []
         for i in range(n):
-            row = {k: (v[i] if not isinstance(v, Mapping) else {kk: vv[i] for kk, vv in v.items()})
-                   for k, v in infos.items()}
+            row = {
+                k: (v[i] if not isinstance(v, Mapping) else {kk: vv[i] for kk, vv in v.items()})
+                for k, v in infos.items()
+            }
             self.validate_row(row)
             question = message_text(batch.prompts[i], "user")
             answer = message_text(batch.completions[i], "assistant")
@@ -151,7 +154,9 @@ class LLMJudge(EpisodeRewardFn):
                 seen, reason = screen_candidate(answer, question=question, policy=self.hardening)
             else:
                 seen, reason = answer, None
-            records.append(JudgeRecord(score=self.reject_score if reason else float("nan"), seen=seen, rejected=reason))
+            records.append(
+                JudgeRecord(score=self.reject_score if reason else float("nan"), seen=seen, rejected=reason)
+            )
             if reason is None:
                 jobs.extend((i, chat, w) for chat, w in self.requests(question, seen, row))
         if jobs:

@@ -62,6 +62,7 @@ _TEMPLATE = re.compile(
     r"|\(\s*answer\s*\)|_{3,}|\.{3,}|…|\?{2,}|\bN/A\b|\bXXX?\b|\btbd\b",
     re.IGNORECASE,
 )
+_LATEX_WRAPPER = re.compile(r"\\(?:boxed|text|mathrm|textbf|fbox)\s*\{\s*\}|\$\s*\$")
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
@@ -97,6 +98,16 @@ def normalize_candidate(text: str, *, max_chars: int = 4000) -> str:
     text = re.sub(r"[ \t]+", " ", text)
     text = re.sub(r"\s*\n\s*", "\n", text).strip()
     return text[:max_chars]
+
+
+def _strip_templates(text: str) -> str:
+    """Remove answer placeholders until none is left (``\\boxed{<answer>}`` -> ``\\boxed{}`` -> ``)."""
+    for _ in range(4):
+        stripped = _LATEX_WRAPPER.sub(" ", _TEMPLATE.sub(" ", text))
+        if stripped == text:
+            break
+        text = stripped
+    return text
 
 
 def _tokens(text: str) -> list[str]:
@@ -136,7 +147,7 @@ def screen_candidate(
             return raw, "self-grading-only"
     if p.reject_openers and not _has_content(_OPENERS.sub(" ", text)):
         return raw, "opener-only"
-    if p.reject_templates and not _has_content(_OPENERS.sub(" ", _TEMPLATE.sub(" ", text))):
+    if p.reject_templates and not _has_content(_OPENERS.sub(" ", _strip_templates(text))):
         return raw, "template-only"
     words = _tokens(text)
     if p.reject_restatement and question:

@@ -144,8 +144,12 @@ class RubricJudge(LLMJudge):
         "rubric": ['The response names "Paris".', ('The response states "42".', 2.0), 'It mentions "8".'],
     },
 )
-def rubric(rubric: Any = None, llm: Any = "transformers", mode: str = "per-item", **kwargs: Any) -> RubricJudge:
+def rubric(
+    rubric: Any = None, llm: Any = "transformers", mode: str = "per-item", **kwargs: Any
+) -> RubricJudge:
     """LLM judge: weighted share of rubric criteria the answer meets (per-item YES/NO or holistic 0-10)."""
     if rubric is None:
-        raise RewardSpecError("judge/rubric-v0 needs rubric=[...]: the criteria to check, e.g. ['Cites a source.']")
+        raise RewardSpecError(
+            "judge/rubric-v0 needs rubric=[...]: the criteria to check, e.g. ['Cites a source.']"
+        )
     return RubricJudge(rubric, llm, mode=mode, **kwargs)  # type: ignore[arg-type]

@@ -421,6 +421,12 @@ class Worker:
 
     def _intermediate(self, job: dict, stdin_fd: int | None, out_w: int, err_w: int, st_w: int) -> None:
         try:
+            keep = sorted({out_w, err_w, st_w} | ({stdin_fd} if stdin_fd is not None else set()))
+            low = 3
+            for fd in keep:  # drop everything else, above all the read ends of the job's pipes
+                os.closerange(low, fd)
+                low = fd + 1
+            os.closerange(low, 1 << 16)
             os.setsid()
             _unshare(CLONE_NEWPID | (CLONE_NEWNET if self.cfg.get("netns", True) else 0))
             pid = os.fork()

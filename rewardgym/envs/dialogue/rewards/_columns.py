@@ -15,14 +15,17 @@ def text_column(batch: Any, key: str, reward: str) -> list[str]:
     infos = batch.infos
     if key not in infos:
         raise RewardComputationError(
-            f"{reward} needs infos[{key!r}] from a dialogue env, but the batch's infos only have {sorted(infos)}; "
+            f"{reward} needs infos[{key!r}] from a dialogue env, but the batch's infos only have "
+            f"{sorted(infos)}; "
             "collect the batch with rewardgym.envs.dialogue.rollout (or from the env's step infos)"
         )
     column = infos[key]
     if hasattr(column, "tolist"):
         column = column.tolist()
     if len(column) != len(batch):
-        raise RewardComputationError(f"{reward}: infos[{key!r}] has {len(column)} rows, the batch {len(batch)}")
+        raise RewardComputationError(
+            f"{reward}: infos[{key!r}] has {len(column)} rows, the batch {len(batch)}"
+        )
     return ["" if v is None else str(v) for v in column]
 
 
@@ -36,5 +39,7 @@ def json_column(batch: Any, key: str, reward: str) -> list[Any]:
         try:
             out.append(json.loads(raw))
         except ValueError as exc:
-            raise RewardComputationError(f"{reward}: infos[{key!r}] of row {i} is not valid JSON: {raw[:80]!r}") from exc
+            raise RewardComputationError(
+                f"{reward}: infos[{key!r}] of row {i} is not valid JSON: {raw[:80]!r}"
+            ) from exc
     return out

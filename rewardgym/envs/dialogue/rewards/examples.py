@@ -13,7 +13,12 @@ from __future__ import annotations
 
 from rewardgym.types import Episodes, Transitions
 
-__all__ = ["negotiation_episodes", "negotiation_transitions", "referential_transitions", "support_transitions"]
+__all__ = [
+    "negotiation_episodes",
+    "negotiation_transitions",
+    "referential_transitions",
+    "support_transitions",
+]
 
 
 def _play(env: str, lineups: list[list[str]], episodes: int, **env_kwargs: object) -> list:
@@ -29,7 +34,9 @@ def negotiation_transitions() -> Transitions:
     """Fair-vs-fair and greedy-vs-fair negotiations (deals, no deals, malformed-free), every agent step."""
     from rewardgym.envs.dialogue.rollout import to_transitions
 
-    return to_transitions(_play("negotiation-v0", [["fair", "fair"], ["greedy", "fair"], ["random", "fair"]], 2, max_turns=6))
+    return to_transitions(
+        _play("negotiation-v0", [["fair", "fair"], ["greedy", "fair"], ["random", "fair"]], 2, max_turns=6)
+    )
 
 
 def negotiation_episodes() -> Episodes:
@@ -51,4 +58,6 @@ def referential_transitions() -> Transitions:
     """Literal speaker with a literal and with a random listener, two rounds each."""
     from rewardgym.envs.dialogue.rollout import to_transitions
 
-    return to_transitions(_play("referential-v0", [["literal", "literal"], ["literal", "random"]], 2, rounds=2))
+    return to_transitions(
+        _play("referential-v0", [["literal", "literal"], ["literal", "random"]], 2, rounds=2)
+    )

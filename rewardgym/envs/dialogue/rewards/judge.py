@@ -80,8 +80,12 @@ class DialogueJudge(Reward):
         from rewardgym.rewards.judge import RubricJudge
 
         if rubric is None and preset not in PRESETS:
-            raise RewardSpecError(f"dialogue/judge-v0: preset must be one of {sorted(PRESETS)}, got {preset!r}")
-        self.judge = RubricJudge(rubric if rubric is not None else PRESETS[preset], llm, mode=mode, **judge_kwargs)
+            raise RewardSpecError(
+                f"dialogue/judge-v0: preset must be one of {sorted(PRESETS)}, got {preset!r}"
+            )
+        self.judge = RubricJudge(
+            rubric if rubric is not None else PRESETS[preset], llm, mode=mode, **judge_kwargs
+        )
         self.judge.name = "dialogue/judge-v0"
 
     def score(self, batch: Any) -> torch.Tensor:
@@ -89,7 +93,9 @@ class DialogueJudge(Reward):
             return self.judge(batch).to(batch.device)
         actions = [str(a) for a in batch.action] if isinstance(batch.action, list) else None
         if actions is None:
-            raise RewardSpecError(f"{self.display_name} scores text actions, got {type(batch.action).__name__}")
+            raise RewardSpecError(
+                f"{self.display_name} scores text actions, got {type(batch.action).__name__}"
+            )
         out = torch.full((len(batch),), float("nan"), dtype=torch.float32)
         rows = [i for i, a in enumerate(actions) if a.strip()]
         if rows:
@@ -120,7 +126,11 @@ def scripted_support_judge() -> Any:
     "dialogue/judge-v0", example=support_transitions, example_kwargs={"llm": scripted_support_judge()}
 )
 def dialogue_judge(
-    preset: str = "support", rubric: Any = None, llm: Any = "transformers", mode: str = "per-item", **judge_kwargs: Any
+    preset: str = "support",
+    rubric: Any = None,
+    llm: Any = "transformers",
+    mode: str = "per-item",
+    **judge_kwargs: Any,
 ) -> DialogueJudge:
-    """LLM judge of each agent message in its dialogue context (rubric share; NaN where the agent was silent)."""
+    """LLM judge of each agent message in its dialogue context (rubric share; NaN where it was silent)."""
     return DialogueJudge(preset, rubric, llm, mode, **judge_kwargs)

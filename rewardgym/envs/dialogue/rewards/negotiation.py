@@ -42,7 +42,8 @@ def _rows(batch: Any, name: str) -> list[tuple[str, dict[str, Any] | None]]:
 def _check(outcome: dict[str, Any], agent: str, name: str) -> None:
     if agent not in outcome.get("values", {}):
         raise RewardComputationError(
-            f"{name}: infos['agent'] is {agent!r} but the outcome has values for {sorted(outcome.get('values', {}))}"
+            f"{name}: infos['agent'] is {agent!r}, but the outcome has values for "
+            f"{sorted(outcome.get('values', {}))}"
         )
 
 
@@ -98,6 +99,8 @@ class NegotiationPareto(Reward):
                 continue
             _check(outcome, agent, self.display_name)
             a, b = sorted(outcome["values"])
-            ok = is_pareto_optimal(outcome["pool"], outcome["values"][a], outcome["values"][b], outcome["allocation"][a])
+            ok = is_pareto_optimal(
+                outcome["pool"], outcome["values"][a], outcome["values"][b], outcome["allocation"][a]
+            )
             out.append(float(ok))
         return torch.tensor(out, dtype=torch.float32, device=batch.device)

@@ -47,13 +47,17 @@ class TacticNovelty(RewardFn):
 
     def __init__(self, window: int | None = None) -> None:
         if window is not None and (isinstance(window, bool) or not isinstance(window, int) or window < 0):
-            raise RewardSpecError(f"dialogue/tactic-novelty-v0: window must be None or an int >= 0, got {window!r}")
+            raise RewardSpecError(
+                f"dialogue/tactic-novelty-v0: window must be None or an int >= 0, got {window!r}"
+            )
         self.window = window
 
     def score(self, batch: Any) -> torch.Tensor:
         actions = batch.action
         if not isinstance(actions, list):
-            raise RewardComputationError(f"{self.display_name} scores text actions, got {type(actions).__name__}")
+            raise RewardComputationError(
+                f"{self.display_name} scores text actions, got {type(actions).__name__}"
+            )
         histories = json_column(batch, "tactic_history", self.display_name)
         out = []
         for text, history in zip(actions, histories):

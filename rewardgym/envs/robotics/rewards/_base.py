@@ -49,7 +49,9 @@ def norm(v: Array) -> Array:
 def check_form(form: str, scale: float) -> None:
     """Validate the ``form`` / ``scale`` kwargs shared by the distance terms."""
     if form not in ("linear", "tanh"):
-        raise RewardSpecError(f"form must be 'linear' (-distance) or 'tanh' (1 - tanh(distance/scale)), got {form!r}")
+        raise RewardSpecError(
+            f"form must be 'linear' (-distance) or 'tanh' (1 - tanh(distance/scale)), got {form!r}"
+        )
     if not isinstance(scale, (int, float)) or isinstance(scale, bool) or not scale > 0:
         raise RewardSpecError(f"scale must be a positive number, got {scale!r}")
 
@@ -74,7 +76,9 @@ class InfoReward(RewardFn):
         return self.compute(columns).to(torch.float32)
 
 
-def linear_terms(reward: Any, *, _prefix: str = "", _weight: float = 1.0) -> list[tuple[str, float, InfoReward]]:
+def linear_terms(
+    reward: Any, *, _prefix: str = "", _weight: float = 1.0
+) -> list[tuple[str, float, InfoReward]]:
     """Flatten ``reward`` (an :class:`InfoReward` or nested WeightedSums of them) into weighted terms.
 
     Terms with weight 0 are kept (they are logged by wrappers) with weight 0.
@@ -107,7 +111,9 @@ def evaluate_terms(terms: list[tuple[str, float, InfoReward]], info: Mapping[str
         try:
             value = np.asarray(term.compute(info), dtype=np.float64)
         except KeyError as exc:
-            raise RewardComputationError(f"reward term {name!r} needs info key {exc}; it is not reported") from exc
+            raise RewardComputationError(
+                f"reward term {name!r} needs info key {exc}; it is not reported"
+            ) from exc
         total = weight * value if total is None else total + weight * value
     if total is None:
         n = len(next(iter(info.values()))) if info else 0

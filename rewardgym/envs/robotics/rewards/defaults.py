@@ -35,7 +35,9 @@ REACH_DEFAULT: dict[str, Any] = {
 PUSH_DEFAULT: dict[str, Any] = {
     "sum": [
         {
-            "reward": {"reward": {"name": "robotics/distance-to-target-v0", "kwargs": {"target": "object_pos"}}},
+            "reward": {
+                "reward": {"name": "robotics/distance-to-target-v0", "kwargs": {"target": "object_pos"}}
+            },
             "weight": 0.5,
             "as": "fingertip-to-object",
         },

@@ -1,0 +1,112 @@
+"""Per-job entry point inside a Docker sandbox container (standard library only).
+
+Started by ``docker exec`` (warm container) or as the container command (one container per job), as the
+job's own unprivileged uid, as ``python3 -I -S -c <this file> CONFIG``. It:
+
+1. makes itself non-dumpable (the job, same uid, then cannot read this process's memory or fds),
+2. reads the job from stdin (a length-prefixed JSON header, then each file's bytes, then stdin's bytes),
+3. writes the files into a fresh ``0700`` directory of its own under the workspace tmpfs,
+4. forks; the child sets rlimits, starts a new session and ``exec``-s the command (so the job's memory
+   image never holds the bytes read here),
+5. waits, then kills every process left under this uid and removes the job directory, so nothing from
+   this job survives to touch the next one; exits with the job's status (``128 + N`` for signal ``N``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import resource
+import shutil
+import signal
+import struct
+import sys
+
+MB = 1024 * 1024
+
+
+def _read_exact(fd: int, n: int) -> bytes:
+    chunks = []
+    while n:
+        data = os.read(fd, min(n, 1 << 20))
+        if not data:
+            raise EOFError("the job request ended early")
+        chunks.append(data)
+        n -= len(data)
+    return b"".join(chunks)
+
+
+def _safe_path(root: str, rel: str) -> str:
+    if not rel or rel.startswith("/") or "\x00" in rel or any(p in ("", ".", "..") for p in rel.split("/")):
+        raise ValueError(f"bad file path {rel!r}")
+    return os.path.join(root, rel)
+
+
+def _limits(job: dict) -> None:
+    cpu = max(1, int(job["cpu_s"]))
+    for which, soft, hard in (
+        (resource.RLIMIT_CPU, cpu, cpu + 1),
+        (resource.RLIMIT_FSIZE, job["fsize_mb"] * MB, job["fsize_mb"] * MB),
+        (resource.RLIMIT_NPROC, job["nproc"], job["nproc"]),
+        (resource.RLIMIT_NOFILE, job["nofile"], job["nofile"]),
+        (resource.RLIMIT_CORE, 0, 0),
+        (resource.RLIMIT_AS, job["memory_mb"] * MB, job["memory_mb"] * MB),
+    ):
+        resource.setrlimit(which, (soft, hard))
+
+
+def main() -> int:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(4, ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))  # not dumpable
+    cfg = json.loads(sys.argv[1])
+    job = json.loads(_read_exact(0, struct.unpack("!Q", _read_exact(0, 8))[0]))
+    work = os.path.join(cfg["workspace"], f"job-{os.getuid()}")
+    os.mkdir(work, 0o700)
+    for rel, size, mode in job["files"]:
+        path = _safe_path(work, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode & 0o777)
+        try:
+            os.write(fd, _read_exact(0, size)) if size else None
+        finally:
+            os.close(fd)
+    stdin_fd = os.open(os.devnull, os.O_RDONLY)
+    if job["stdin"] >= 0:
+        path = os.path.join(cfg["workspace"], f"stdin-{os.getuid()}")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, _read_exact(0, job["stdin"])) if job["stdin"] else None
+        os.close(fd)
+        stdin_fd = os.open(path, os.O_RDONLY)
+        os.unlink(path)
+    env = dict(job["env"], HOME=work, TMPDIR=work)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setsid()
+            os.dup2(stdin_fd, 0)
+            os.closerange(3, 1 << 16)
+            os.chdir(work)
+            for sig in (signal.SIGPIPE, signal.SIGXFSZ):
+                signal.signal(sig, signal.SIG_DFL)
+            _limits(job)
+            os.execvpe(job["argv"][0], job["argv"], env)
+        except BaseException as exc:
+            os.write(2, f"cannot run {job['argv'][0]!r}: {exc}\n".encode())
+        finally:
+            os._exit(127)
+    for fd in (0, 1, 2, stdin_fd):
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    try:
+        os.kill(-1, signal.SIGKILL)  # everything else this uid left behind (never this process itself)
+    except ProcessLookupError:
+        pass
+    shutil.rmtree(work, ignore_errors=True)
+    if os.WIFSIGNALED(status):
+        return 128 + os.WTERMSIG(status)
+    return os.WEXITSTATUS(status)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
