@@ -1,6 +1,6 @@
 """Compile every CUDA source in ``rewardgym/cuda/csrc`` with ``nvcc`` (compile-only; no GPU needed).
 
-``python -m rewardgym.cuda.compile_check`` compiles each ``csrc/*.cu`` to an object file in a temporary
+``python -m rewardgym.cuda.compile_check`` compiles each ``csrc/*.cu`` (in parallel) to an object file in a temporary
 directory against torch's include directories (``torch.utils.cpp_extension.include_paths()``), for sm_80 and
 sm_90, as C++17. It exits non-zero naming every file that does not compile, and also when ``nvcc`` is missing
 while ``CI=true`` (on a user's machine a missing ``nvcc`` is reported and skipped with exit code 0).
@@ -21,6 +21,7 @@ import sys
 import sysconfig
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,8 +98,10 @@ def compile_all(directory: Path = CSRC, nvcc: str | None = None, archs: Sequence
     nvcc = nvcc or shutil.which("nvcc")
     if nvcc is None:
         raise FileNotFoundError("nvcc not found on PATH")
-    with tempfile.TemporaryDirectory(prefix="rewardgym-nvcc-") as tmp:
-        return [compile_source(nvcc, src, Path(tmp), archs) for src in cuda_sources(directory)]
+    sources = cuda_sources(directory)
+    workers = max(1, min(len(sources), os.cpu_count() or 1))
+    with tempfile.TemporaryDirectory(prefix="rewardgym-nvcc-") as tmp, ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(lambda src: compile_source(nvcc, src, Path(tmp), archs), sources))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

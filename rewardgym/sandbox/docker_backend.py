@@ -9,8 +9,9 @@ rlimits; when it ends every process of that uid is killed and its directory remo
 Two modes:
 
 - ``warm=True`` (default): a pool of long-lived containers (one per core), one ``docker exec`` per job.
-  Jobs in a container share its cgroup limits but nothing else (different uids, private directories,
-  leftovers killed), and run one at a time per container.
+  Jobs in a container run one at a time and share nothing (different uids, private directories, leftover
+  processes killed). A job that times out or floods its output is ended by killing its whole container,
+  which is replaced on the next run.
 - ``warm=False``: one container per job (``docker run``), removed afterwards.
 
 Exit statuses 129-159 are reported as ``-N`` (killed by signal ``N``), as the process backend does. Output
@@ -54,7 +55,6 @@ DEFAULT_IMAGE = "rewardgym-sandbox:bookworm"
 WORKSPACE = "/sandbox"
 LABEL = "rewardgym.sandbox"
 BOOTSTRAP = (Path(__file__).resolve().parent / "runtime" / "bootstrap.py").read_text()
-KILL_ALL = 'while kill -9 -1 2>/dev/null; do :; done; rm -rf "$0"'  # as the job's uid, by `sh -c`: kill(-1) spares sh
 BUILD_HINT = "build it with: rewardgym sandbox build-image"
 
 
@@ -192,6 +192,7 @@ class DockerSandbox(Sandbox):
 
     def _payload(self, header: dict, files: list[tuple[str, bytes]], stdin: bytes | None) -> bytes:
         request = {
+            "nonce": header["nonce"],
             "files": [[rel, len(c), 0o644] for rel, c in files], "stdin": -1 if stdin is None else len(stdin),
             "argv": header["argv"], "env": header["env"], "cpu_s": header["cpu_s"], "nproc": self.nproc,
             "nofile": self.nofile, "fsize_mb": self.file_mb, "memory_mb": header["memory_mb"],
@@ -218,7 +219,8 @@ class DockerSandbox(Sandbox):
         full_env = dict(DEFAULT_ENV)
         if env:
             full_env.update({str(k): str(v) for k, v in env.items()})
-        header = {"argv": argv, "env": full_env, "cpu_s": int(timeout_s) + 1, "memory_mb": memory_mb}
+        nonce = secrets.token_hex(16)
+        header = {"argv": argv, "env": full_env, "cpu_s": int(timeout_s) + 1, "memory_mb": memory_mb, "nonce": nonce}
         payload = self._payload(header, encoded, stdin.encode() if isinstance(stdin, str) else stdin)
         uid = UIDS.take()
         bootstrap = ["python3", "-I", "-S", "-c", BOOTSTRAP, json.dumps({"workspace": WORKSPACE})]
@@ -227,12 +229,15 @@ class DockerSandbox(Sandbox):
         else:
             out = self._run_fresh(uid, bootstrap, payload, timeout_s, memory_mb)
         code, stdout, stderr, trunc_out, trunc_err, timed_out, duration, oom = out
+        stderr, status = _split_trailer(stderr, nonce)
+        if status is None and self.warm and not timed_out:
+            self._drop_container_of(out)  # the bootstrap did not finish: something in there killed it
         err_text = decode_output(stderr)
-        code = None if timed_out else _signal_code(code)
+        code = None if timed_out or status is None else status
         return ExecResult(
             stdout=decode_output(stdout), stderr=err_text, exit_code=code, timed_out=timed_out,
-            memory_exceeded=_memory_exceeded(err_text, None, oom or (code == -9 and not timed_out)),
-            duration_s=duration, stdout_truncated=trunc_out, stderr_truncated=trunc_err, backend=self.backend,
+            memory_exceeded=_memory_exceeded(err_text, None, oom), duration_s=duration,
+            stdout_truncated=trunc_out, stderr_truncated=trunc_err, backend=self.backend,
         )
 
     def _run_warm(self, uid: int, bootstrap: list[str], payload: bytes, timeout_s: float, memory_mb: int) -> tuple:
@@ -250,15 +255,14 @@ class DockerSandbox(Sandbox):
                 raise SandboxError(f"docker exec failed: {exc}") from exc
             start = time.monotonic()
 
-            def kill() -> None:
-                killer = api.exec_create(ct.id, ["sh", "-c", KILL_ALL, f"{WORKSPACE}/job-{uid}"], user=f"{uid}:{uid}")
-                api.exec_start(killer["Id"], detach=True)
+            def kill() -> None:  # SIGKILL the container's init: every process in it dies at once
+                api.kill(ct.id)
 
-            stdout, stderr, t_out, t_err, timed_out, ended = _pump(
+            stdout, stderr, t_out, t_err, timed_out, _ = _pump(
                 sock, payload, start + timeout_s, self.max_output_bytes, kill
             )
             duration = time.monotonic() - start
-            if not ended:  # the job's processes would not die: throw the whole container away
+            if timed_out or t_out or t_err:  # the container was killed: replace it on the next run
                 self._drop(slot)
                 return None, stdout, stderr, t_out, t_err, timed_out, duration, False
             code = api.exec_inspect(eid).get("ExitCode")

@@ -38,7 +38,7 @@ def scripted_designer() -> ScriptedLLM:
 
 @pytest.fixture(scope="module")
 def spec():
-    return describe_env("rewardgym/Maze-v0", env_kwargs={"size": 7})
+    return describe_env("rewardgym/Maze-v0", env_kwargs={"size": 5})
 
 
 def run_loop(spec, executor, iterations=2):

@@ -255,8 +255,12 @@ class DialogueEnv(ParallelEnv[str, str, str]):
         return order[(order.index(speaker) + 1) % len(order)]
 
     def say(self, speaker: str, text: str, event: str = "message") -> None:
-        """Append a line said by someone other than an agent (a simulated user, the game master)."""
-        self.transcript.append({"turn": self.turn, "speaker": speaker, "text": text, "event": event})
+        """Append a line said by someone other than an agent (a simulated user, the game master).
+
+        The text is sanitised like an agent's message (an LLM-voiced user may write anything).
+        """
+        clean = sanitize(text, self.max_message_chars)[0]
+        self.transcript.append({"turn": self.turn, "speaker": speaker, "text": clean, "event": event})
 
     def end(self, summary: str) -> None:
         """Record why the dialogue ended (shown to every agent)."""

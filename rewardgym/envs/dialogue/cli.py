@@ -227,7 +227,8 @@ def register_commands(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "selfplay",
         help="play agents in a dialogue env; print per-agent rewards, save transcripts (JSONL)",
-        description=(__doc__ or "").split("\n\n")[0],
+        description="Play agents against each other in a dialogue env; print per-agent rewards (scored "
+        "through the reward API) and save the transcripts as JSON lines.",
     )
     p.add_argument("env", help="negotiation-v0, support-v0 or referential-v0")
     p.add_argument(

@@ -18,7 +18,7 @@ Example:
     >>> env = rewardgym.wrap(MujocoInfo(gym.make("Reacher-v5")), "robotics/distance-to-target-v0")
     >>> obs, info = env.reset(seed=0)
     >>> obs, reward, *_, info = env.step(env.action_space.sample())
-    >>> abs(reward - info["reward_dist"]) < 1e-6  # Reacher's own distance term
+    >>> bool(abs(reward - info["reward_dist"]) < 1e-6)  # Reacher's own distance term
     True
 """
 

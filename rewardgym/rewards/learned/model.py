@@ -10,8 +10,8 @@ The reward is the members' mean, normalised by statistics set with :meth:`Reward
 (zero mean, unit std on the policy's recent transitions), because preferences fix a reward only up to
 scale and a per-step constant.
 
-Small integer grids (e.g. the maze's ``{0,1,2,3}`` codes) are embedded per cell — equivalent to a linear
-layer on the one-hot encoding, without building it; other observations are flattened.
+Small integer grids (e.g. the maze's ``{0,1,2,3}`` codes) are one-hot encoded per cell; other observations
+are flattened.
 
 Example:
     >>> import torch, gymnasium as gym
@@ -26,7 +26,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +48,7 @@ class RewardModelConfig:
 
     Attributes:
         obs_shape: one observation's shape.
-        obs_values: number of distinct integer codes per cell (embedded); 0 = flatten as floats.
+        obs_values: number of distinct integer codes per cell (one-hot encoded); 0 = flatten as floats.
         obs_low: smallest code (subtracted before embedding).
         n_actions: discrete action count (one-hot); 0 for continuous actions.
         action_dim: flattened continuous action size (0 for discrete).
@@ -82,7 +81,7 @@ class RewardModelConfig:
 
     @classmethod
     def from_spaces(cls, obs_space: Any, action_space: Any, **kwargs: Any) -> RewardModelConfig:
-        """A config for Gymnasium spaces: integer grids with <= 32 codes are embedded, others flattened."""
+        """A config for Gymnasium spaces: integer grids with <= 32 codes are one-hot, others flat."""
         import gymnasium as gym
 
         if not isinstance(obs_space, gym.spaces.Box):
@@ -118,23 +117,18 @@ class _Member(nn.Module):
         self.obs_in = nn.ModuleDict()
         for name in ("obs", "next_obs"):
             if name in cfg.inputs:
-                self.obs_in[name] = (nn.EmbeddingBag(cells * cfg.obs_values, cfg.hidden, mode="sum")
-                                     if cfg.obs_values else nn.Linear(cells, cfg.hidden))
+                self.obs_in[name] = nn.Linear(cells * max(cfg.obs_values, 1), cfg.hidden, bias=False)
         self.act_in = None
         if "action" in cfg.inputs:
             self.act_in = nn.Linear(cfg.n_actions or cfg.action_dim, cfg.hidden)
         self.bias = nn.Parameter(torch.zeros(cfg.hidden))
         self.head = nn.Sequential(nn.LeakyReLU(), nn.Linear(cfg.hidden, cfg.hidden), nn.LeakyReLU(),
                                   nn.Linear(cfg.hidden, 1))
-        self.register_buffer("cell_offsets", torch.arange(cells) * max(cfg.obs_values, 1), persistent=False)
-        if cfg.obs_values:
-            for emb in self.obs_in.values():
-                nn.init.normal_(emb.weight, std=1.0 / math.sqrt(cells))
 
     def _obs(self, name: str, x: torch.Tensor) -> torch.Tensor:
         flat = x.flatten(1) if x.ndim > 1 else x[:, None]
-        if self.cfg.obs_values:
-            return self.obs_in[name]((flat.long() - self.cfg.obs_low) + self.cell_offsets)
+        if self.cfg.obs_values:  # one-hot per cell (a dense matmul: faster than an embedding-bag backward)
+            flat = nn.functional.one_hot(flat.long() - self.cfg.obs_low, self.cfg.obs_values).flatten(1)
         return self.obs_in[name](flat.float())
 
     def forward(self, obs: torch.Tensor, action: torch.Tensor, next_obs: torch.Tensor) -> torch.Tensor:

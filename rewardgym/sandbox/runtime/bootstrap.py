@@ -9,7 +9,10 @@ job's own unprivileged uid, as ``python3 -I -S -c <this file> CONFIG``. It:
 4. forks; the child sets rlimits, starts a new session and ``exec``-s the command (so the job's memory
    image never holds the bytes read here),
 5. waits, then kills every process left under this uid and removes the job directory, so nothing from
-   this job survives to touch the next one; exits with the job's status (``128 + N`` for signal ``N``).
+   this job survives to touch the next one;
+6. reports the job's status as a last stderr line tagged with the per-run nonce from the request. The job
+   can neither read the nonce nor this process's stderr descriptor, so a missing or wrong trailer means
+   this process was killed (by the job): the host then discards the whole container.
 """
 
 from __future__ import annotations
@@ -56,6 +59,32 @@ def _limits(job: dict) -> None:
         resource.setrlimit(which, (soft, hard))
 
 
+def _others_of_this_uid() -> bool:
+    me, uid = os.getpid(), str(os.getuid())
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as fh:
+                fields = dict(line.split(":", 1) for line in fh if ":" in line)
+        except OSError:
+            continue
+        if fields.get("Uid", "").split()[:1] == [uid] and not fields.get("State", "").strip().startswith("Z"):
+            return True
+    return False
+
+
+def _kill_leftovers() -> None:
+    """SIGKILL every other process of this uid until none is left (a fork bomb may race a single kill)."""
+    for _ in range(1000):
+        try:
+            os.kill(-1, signal.SIGKILL)  # kill(-1) never signals the caller itself
+        except ProcessLookupError:
+            return
+        if not _others_of_this_uid():
+            return
+
+
 def main() -> int:
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(4, ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))  # not dumpable
@@ -95,17 +124,15 @@ def main() -> int:
             os.write(2, f"cannot run {job['argv'][0]!r}: {exc}\n".encode())
         finally:
             os._exit(127)
+    report = os.dup(2)
     for fd in (0, 1, 2, stdin_fd):
         os.close(fd)
     _, status = os.waitpid(pid, 0)
-    try:
-        os.kill(-1, signal.SIGKILL)  # everything else this uid left behind (never this process itself)
-    except ProcessLookupError:
-        pass
+    _kill_leftovers()
     shutil.rmtree(work, ignore_errors=True)
-    if os.WIFSIGNALED(status):
-        return 128 + os.WTERMSIG(status)
-    return os.WEXITSTATUS(status)
+    kind, value = ("signal", os.WTERMSIG(status)) if os.WIFSIGNALED(status) else ("exit", os.WEXITSTATUS(status))
+    os.write(report, f"\n{job['nonce']} {kind} {value}\n".encode())
+    return 0
 
 
 if __name__ == "__main__":
