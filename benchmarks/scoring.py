@@ -2,8 +2,8 @@
 
 Peers: NLTK ``sentence_bleu`` over token-id lists (BLEU), a NumPy reverse-time loop (GAE), a Python per-group
 dict loop in the style of verl's GRPO advantage code (group normalisation), and the naive
-``log_softmax(...).gather(...)`` (sequence log-probs). Every line prints both timings and the ratio, and checks
-that the two results agree.
+``log_softmax(...).gather(...)`` (sequence log-probs). Every line prints both timings and the ratio, and
+checks that the two results agree.
 
 Usage::
 
@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from rewardgym.cuda import ops
-from rewardgym.cuda._ext import extension_status
+from rewardgym.cuda._ext import extension_status, extensions_disabled
 
 
 def timed(fn: Callable[[], Any], repeat: int, device: str) -> tuple[float, Any]:
@@ -48,11 +48,21 @@ def timed(fn: Callable[[], Any], repeat: int, device: str) -> tuple[float, Any]:
     return statistics.median(times), out
 
 
+def fallback_line(name: str, fn: Callable[[], Any], ours_ms: float, repeat: int) -> None:
+    """On a GPU: the compiled kernel against the vectorised-torch fallback on the same device."""
+    with extensions_disabled():
+        torch_ms, _ = timed(fn, repeat, "cuda")
+    report(name, ours_ms, "torch fallback, same GPU", torch_ms, "")
+
+
 def report(name: str, ours_ms: float, peer: str, peer_ms: float, agree: str) -> None:
-    print(f"{name:<38} ours {ours_ms:10.3f} ms | {peer:<28} {peer_ms:10.2f} ms | {peer_ms / ours_ms:8.1f}x | {agree}")
+    print(
+        f"{name:<38} ours {ours_ms:10.3f} ms | {peer:<28} {peer_ms:10.2f} ms | "
+        f"{peer_ms / ours_ms:8.1f}x | {agree}"
+    )
 
 
-# -------------------------------------------------------------------------------------------------------- BLEU
+# ------------------------------------------------------------------------------------------------ BLEU
 def bleu_case(batch: int, length: int, device: str, repeat: int, peer_repeat: int) -> None:
     import warnings
 
@@ -78,11 +88,24 @@ def bleu_case(batch: int, length: int, device: str, repeat: int, peer_repeat: in
     ours_ms, ours = timed(lambda: ops.token_bleu(*args, smoothing="floor"), repeat, device)
     peer_ms, peer = timed(nltk_loop, peer_repeat, "cpu")
     diff = float((ours.cpu().double() - torch.tensor(peer)).abs().max())
-    report(f"token_bleu B={batch} L={length}", ours_ms, "NLTK sentence_bleu loop", peer_ms, f"max |diff| {diff:.1e}")
+    report(
+        f"token_bleu B={batch} L={length}",
+        ours_ms,
+        "NLTK sentence_bleu loop",
+        peer_ms,
+        f"max |diff| {diff:.1e}",
+    )
+    if device == "cuda":
+        fallback_line(
+            f"token_bleu B={batch} L={length}",
+            lambda: ops.token_bleu(*args, smoothing="floor"),
+            ours_ms,
+            repeat,
+        )
 
 
-# --------------------------------------------------------------------------------------------------------- GAE
-def gae_numpy(r: np.ndarray, v: np.ndarray, d: np.ndarray, last: np.ndarray, gamma: float, lam: float):  # noqa: ANN201
+# ------------------------------------------------------------------------------------------------- GAE
+def gae_numpy(r: np.ndarray, v: np.ndarray, d: np.ndarray, last: np.ndarray, gamma: float, lam: float):
     """The usual reverse-time loop, vectorised over the batch."""
     adv = np.zeros_like(r)
     running = np.zeros(r.shape[0], dtype=r.dtype)
@@ -105,6 +128,10 @@ def gae_case(batch: int, steps: int, device: str, repeat: int) -> None:
     ours_ms, ours = timed(lambda: ops.gae(*args, gamma=0.99, lam=0.95), repeat, device)
     diff = float(np.abs(ours[0].cpu().numpy() - peer[0]).max())
     report(f"gae B={batch} T={steps}", ours_ms, "NumPy reverse-time loop", peer_ms, f"max |diff| {diff:.1e}")
+    if device == "cuda":
+        fallback_line(
+            f"gae B={batch} T={steps}", lambda: ops.gae(*args, gamma=0.99, lam=0.95), ours_ms, repeat
+        )
 
 
 # ------------------------------------------------------------------------------------------------ group norm
@@ -128,14 +155,25 @@ def group_loop(scores: torch.Tensor, ids: torch.Tensor, eps: float) -> torch.Ten
 def group_case(groups: int, size: int, device: str, repeat: int, peer_repeat: int) -> None:
     g = torch.Generator().manual_seed(0)
     n = groups * size
-    ids = torch.randint(0, 2**40, (groups,), generator=g).repeat_interleave(size)[torch.randperm(n, generator=g)]
+    ids = torch.randint(0, 2**40, (groups,), generator=g).repeat_interleave(size)[
+        torch.randperm(n, generator=g)
+    ]
     scores = torch.randn(n, generator=g)
     peer_ms, peer = timed(lambda: group_loop(scores, ids, 1e-6), peer_repeat, "cpu")
     s, i = scores.to(device), ids.to(device)
     ours_ms, ours = timed(lambda: ops.group_normalize(s, i), repeat, device)
     diff = float((ours.cpu() - peer).abs().max())
-    report(f"group_normalize {groups}x{size} ({n})", ours_ms, "Python per-group dict loop", peer_ms,
-           f"max |diff| {diff:.1e}")
+    report(
+        f"group_normalize {groups}x{size} ({n})",
+        ours_ms,
+        "Python per-group dict loop",
+        peer_ms,
+        f"max |diff| {diff:.1e}",
+    )
+    if device == "cuda":
+        fallback_line(
+            f"group_normalize {groups}x{size} ({n})", lambda: ops.group_normalize(s, i), ours_ms, repeat
+        )
 
 
 # ------------------------------------------------------------------------------------------- sequence logprob
@@ -162,8 +200,13 @@ def logprob_case(batch: int, steps: int, vocab: int, device: str, dtype: torch.d
     peer_ms, peer = timed(naive, repeat, device)
     rel = float(((ours - peer).abs() / peer.abs().clamp(min=1)).max())
     mem = f"; extra MiB ours {peak['ours']:.0f} vs {peak['naive']:.0f}" if peak else ""
-    report(f"sequence_logprob {batch}x{steps}x{vocab} {str(dtype)[6:]}", ours_ms, "log_softmax + gather", peer_ms,
-           f"max rel diff {rel:.1e}{mem}")
+    report(
+        f"sequence_logprob {batch}x{steps}x{vocab} {str(dtype)[6:]}",
+        ours_ms,
+        "log_softmax + gather",
+        peer_ms,
+        f"max rel diff {rel:.1e}{mem}",
+    )
 
 
 def main() -> None:
@@ -182,7 +225,9 @@ def main() -> None:
     repeat = 3 if quick else 10
     name = torch.cuda.get_device_name() if dev == "cuda" else f"CPU, {torch.get_num_threads()} threads"
     print(f"rewardgym scoring ops on {name}; torch {torch.__version__}")
-    ops.group_normalize(torch.zeros(2, device=dev), torch.zeros(2, dtype=torch.int64, device=dev))  # build / load
+    ops.group_normalize(
+        torch.zeros(2, device=dev), torch.zeros(2, dtype=torch.int64, device=dev)
+    )  # build / load
     print(f"extensions: {extension_status()}")
     if "bleu" in selected:
         for length in (256, 1024):

@@ -11,7 +11,13 @@ from collections.abc import Sequence
 
 import torch
 
-__all__ = ["CANONICAL_SMOOTHING", "SMOOTHING_ALIASES", "bleu_from_stats", "closest_ref_len", "default_smooth_value"]
+__all__ = [
+    "CANONICAL_SMOOTHING",
+    "SMOOTHING_ALIASES",
+    "bleu_from_stats",
+    "closest_ref_len",
+    "default_smooth_value",
+]
 
 CANONICAL_SMOOTHING = ("none", "floor", "add-k", "method2", "exp", "method4", "method5", "method6", "method7")
 SMOOTHING_ALIASES = {"method0": "none", "method1": "floor", "method3": "exp"}
@@ -24,7 +30,7 @@ def default_smooth_value(smoothing: str) -> float:
 
 
 def closest_ref_len(hyp_len: torch.Tensor, ref_len: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """NLTK's closest reference length per row (ties go to the shorter one) and whether the row has a reference.
+    """NLTK's closest reference length per row (ties go to the shorter one), and whether a row has one.
 
     Args:
         hyp_len: int64 (B,).
@@ -36,7 +42,9 @@ def closest_ref_len(hyp_len: torch.Tensor, ref_len: torch.Tensor) -> tuple[torch
     big = torch.iinfo(torch.int64).max
     diff = torch.where(valid, (ref_len - hyp_len[:, None]).abs(), torch.full_like(ref_len, big))
     nearest = diff.min(dim=-1, keepdim=True).values
-    closest = torch.where(valid & (diff == nearest), ref_len, torch.full_like(ref_len, big)).min(dim=-1).values
+    closest = (
+        torch.where(valid & (diff == nearest), ref_len, torch.full_like(ref_len, big)).min(dim=-1).values
+    )
     return closest, valid.any(dim=-1)
 
 
@@ -53,7 +61,8 @@ def bleu_from_stats(
 ) -> torch.Tensor:
     """BLEU (...,) float64 from statistics (..., K) with K >= len(weights) (K >= 5 for method5 / method7).
 
-    ``denominators`` are NLTK's ``max(1, total)`` per sentence (summed for a corpus); ``hyp_len`` and ``ref_len``
+    ``denominators`` are NLTK's ``max(1, total)`` per sentence (summed for a corpus); ``hyp_len`` and
+    ``ref_len``
     are the candidate and closest reference lengths (summed for a corpus).
     """
     n = len(weights)

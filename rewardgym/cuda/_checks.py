@@ -31,7 +31,9 @@ def as_tensor(value: Any, name: str, device: torch.device | None = None) -> torc
         try:
             value = torch.as_tensor(value)
         except (TypeError, ValueError, RuntimeError) as exc:
-            raise OpInputError(f"{name} must be a tensor (or array-like), got {type(value).__name__}") from exc
+            raise OpInputError(
+                f"{name} must be a tensor (or array-like), got {type(value).__name__}"
+            ) from exc
     return value if device is None else value.to(device)
 
 
@@ -51,7 +53,8 @@ def check_same_device(**tensors: torch.Tensor | None) -> torch.device:
     first = next(iter(devices.values()))
     if any(d != first for d in devices.values()):
         raise OpInputError(
-            "all inputs must be on the same device; got " + ", ".join(f"{k} on {v}" for k, v in devices.items())
+            "all inputs must be on the same device; got "
+            + ", ".join(f"{k} on {v}" for k, v in devices.items())
         )
     return first
 
@@ -61,4 +64,6 @@ def check_range(t: torch.Tensor, low: int, high: int, name: str, what: str) -> N
     if t.device.type != "cpu" or t.numel() == 0:
         return
     lo, hi = int(t.min()), int(t.max())
-    require(low <= lo and hi <= high, f"{name} must be in [{low}, {high}] ({what}); got values in [{lo}, {hi}]")
+    require(
+        low <= lo and hi <= high, f"{name} must be in [{low}, {high}] ({what}); got values in [{lo}, {hi}]"
+    )

@@ -43,7 +43,12 @@ def _bleu_matches_fake(cand: Tensor, cand_len: Tensor, refs: Tensor, ref_len: Te
 # ------------------------------------------------------------------------------------------------------- GAE
 @torch.library.custom_op("rewardgym::gae", mutates_args=())
 def gae(
-    rewards: Tensor, values: Tensor | None, dones: Tensor, last_values: Tensor | None, gamma: float, lam: float
+    rewards: Tensor,
+    values: Tensor | None,
+    dones: Tensor,
+    last_values: Tensor | None,
+    gamma: float,
+    lam: float,
 ) -> tuple[Tensor, Tensor]:
     """GAE advantages and returns (B, T); ``values=None`` means zeros (discounted returns with ``lam=1``)."""
     ext = cpu_extension() if rewards.device.type == "cpu" else None
@@ -54,7 +59,12 @@ def gae(
 
 @gae.register_kernel("cuda")
 def _gae_cuda(
-    rewards: Tensor, values: Tensor | None, dones: Tensor, last_values: Tensor | None, gamma: float, lam: float
+    rewards: Tensor,
+    values: Tensor | None,
+    dones: Tensor,
+    last_values: Tensor | None,
+    gamma: float,
+    lam: float,
 ) -> tuple[Tensor, Tensor]:
     ext = cuda_extension()
     if ext is not None:
@@ -64,7 +74,12 @@ def _gae_cuda(
 
 @gae.register_fake
 def _gae_fake(
-    rewards: Tensor, values: Tensor | None, dones: Tensor, last_values: Tensor | None, gamma: float, lam: float
+    rewards: Tensor,
+    values: Tensor | None,
+    dones: Tensor,
+    last_values: Tensor | None,
+    gamma: float,
+    lam: float,
 ) -> tuple[Tensor, Tensor]:
     return torch.empty_like(rewards), torch.empty_like(rewards)
 
@@ -100,7 +115,9 @@ def token_logprob(logits: Tensor, targets: Tensor, mask: Tensor, chunk_size: int
 
 
 @token_logprob.register_kernel("cuda")
-def _token_logprob_cuda(logits: Tensor, targets: Tensor, mask: Tensor, chunk_size: int) -> tuple[Tensor, Tensor]:
+def _token_logprob_cuda(
+    logits: Tensor, targets: Tensor, mask: Tensor, chunk_size: int
+) -> tuple[Tensor, Tensor]:
     ext = cuda_extension()
     if ext is not None:
         return ext.token_logprob(logits, targets, mask)
@@ -108,17 +125,19 @@ def _token_logprob_cuda(logits: Tensor, targets: Tensor, mask: Tensor, chunk_siz
 
 
 @token_logprob.register_fake
-def _token_logprob_fake(logits: Tensor, targets: Tensor, mask: Tensor, chunk_size: int) -> tuple[Tensor, Tensor]:
+def _token_logprob_fake(
+    logits: Tensor, targets: Tensor, mask: Tensor, chunk_size: int
+) -> tuple[Tensor, Tensor]:
     shape = logits.shape[:2]
     return logits.new_empty(shape, dtype=torch.float64), logits.new_empty(shape, dtype=torch.float64)
 
 
-def _token_logprob_setup(ctx, inputs, output) -> None:  # noqa: ANN001 - torch.library's signature
+def _token_logprob_setup(ctx, inputs, output) -> None:
     logits, targets, mask, _ = inputs
     ctx.save_for_backward(logits, targets, mask, output[1])
 
 
-def _token_logprob_backward(ctx, grad_logp: Tensor | None, grad_lse: Tensor | None):  # noqa: ANN001, ANN202
+def _token_logprob_backward(ctx, grad_logp: Tensor | None, grad_lse: Tensor | None):
     logits, targets, mask, lse = ctx.saved_tensors
     if grad_logp is None and grad_lse is None:
         return None, None, None, None

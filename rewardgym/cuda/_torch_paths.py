@@ -77,7 +77,11 @@ def gae(
     r = rewards.double()
     B, T = r.shape
     v = values.double() if values is not None else torch.zeros_like(r)
-    boot = last_values.double() if last_values is not None else torch.zeros(B, dtype=torch.float64, device=r.device)
+    boot = (
+        last_values.double()
+        if last_values is not None
+        else torch.zeros(B, dtype=torch.float64, device=r.device)
+    )
     live = (~dones).double()
     next_v = torch.cat([v[:, 1:], boot[:, None]], dim=1)
     a = r + gamma * next_v * live - v
@@ -91,7 +95,7 @@ def gae(
 
 
 def group_normalize(scores: torch.Tensor, group_ids: torch.Tensor, scale: bool, eps: float) -> torch.Tensor:
-    """Segmented mean / population std through dense group ids (``torch.unique``) and ``index_add_`` (float64)."""
+    """Segmented mean / population std via dense group ids (``torch.unique``) and ``index_add_`` (float64)."""
     x = scores.double()
     if x.numel() == 0:
         return scores.float().clone()
@@ -135,7 +139,7 @@ def _logsumexp_rows(x_rows: torch.Tensor, chunk: int) -> torch.Tensor:
 def token_logprob(
     logits: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor, chunk_size: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-token log-probabilities and log-sum-exp (B, T) float64, over vocabulary chunks (online log-sum-exp).
+    """Per-token log-probabilities and log-sum-exp (B, T) float64 by vocabulary chunks (online log-sum-exp).
 
     Blocks of token rows are read as views (no gather, no copy of ``logits``), ``chunk_size`` vocabulary
     columns at a time, so temporaries stay near ``2**20`` elements whatever (B, T, V) is; blocks with no
@@ -173,7 +177,7 @@ def token_logprob_backward(
     grad_logp: torch.Tensor,
     grad_lse: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Gradient w.r.t. the logits: ``g_logp * (onehot(target) - softmax) + g_lse * softmax`` on unmasked tokens."""
+    """Logits gradient: ``g_logp * (onehot(target) - softmax) + g_lse * softmax`` on unmasked rows."""
     grad = torch.zeros_like(logits)
     zeros = torch.zeros_like(grad_logp)
     w = torch.where(mask, grad_logp, zeros)

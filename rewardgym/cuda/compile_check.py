@@ -1,9 +1,9 @@
 """Compile every CUDA source in ``rewardgym/cuda/csrc`` with ``nvcc`` (compile-only; no GPU needed).
 
-``python -m rewardgym.cuda.compile_check`` compiles each ``csrc/*.cu`` (in parallel) to an object file in a temporary
-directory against torch's include directories (``torch.utils.cpp_extension.include_paths()``), for sm_80 and
-sm_90, as C++17. It exits non-zero naming every file that does not compile, and also when ``nvcc`` is missing
-while ``CI=true`` (on a user's machine a missing ``nvcc`` is reported and skipped with exit code 0).
+``python -m rewardgym.cuda.compile_check`` compiles each ``csrc/*.cu`` (in parallel) to an object file in a
+temporary directory against torch's include directories (``torch.utils.cpp_extension.include_paths()``), for
+sm_80 and sm_90, as C++17. It exits non-zero naming every file that does not compile, and also when ``nvcc``
+is missing while ``CI=true`` (on a user's machine a missing ``nvcc`` is reported, with exit code 0).
 
 Example:
     >>> from rewardgym.cuda.compile_check import cuda_sources
@@ -93,7 +93,9 @@ def compile_source(nvcc: str, source: Path, workdir: Path, archs: Sequence[str] 
     return CompileResult(source=source, ok=proc.returncode == 0, output=(proc.stderr + proc.stdout).strip())
 
 
-def compile_all(directory: Path = CSRC, nvcc: str | None = None, archs: Sequence[str] = ARCHS) -> list[CompileResult]:
+def compile_all(
+    directory: Path = CSRC, nvcc: str | None = None, archs: Sequence[str] = ARCHS
+) -> list[CompileResult]:
     """Compile every ``.cu`` in ``directory``; raises FileNotFoundError when nvcc cannot be found."""
     nvcc = nvcc or shutil.which("nvcc")
     if nvcc is None:
@@ -106,13 +108,22 @@ def compile_all(directory: Path = CSRC, nvcc: str | None = None, archs: Sequence
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the process exit code."""
-    parser = argparse.ArgumentParser(prog="python -m rewardgym.cuda.compile_check", description=__doc__.split("\n")[0])
-    parser.add_argument("--dir", type=Path, default=CSRC, help="directory holding the .cu files (default: %(default)s)")
-    parser.add_argument("--arch", action="append", help="SM architecture, e.g. 90 (repeatable; default: 80 and 90)")
+    parser = argparse.ArgumentParser(
+        prog="python -m rewardgym.cuda.compile_check", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--dir", type=Path, default=CSRC, help="directory holding the .cu files (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--arch", action="append", help="SM architecture, e.g. 90 (repeatable; default: 80 and 90)"
+    )
     args = parser.parse_args(argv)
     in_ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
     if shutil.which("nvcc") is None:
-        print("compile_check: nvcc not found on PATH; install the CUDA toolkit to compile the kernels", file=sys.stderr)
+        print(
+            "compile_check: nvcc not found on PATH; install the CUDA toolkit to compile the kernels",
+            file=sys.stderr,
+        )
         return 1 if in_ci else 0
     sources = cuda_sources(args.dir)
     if not sources:
@@ -125,8 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not r.ok:
             print(r.output, file=sys.stderr)
     if failed:
-        print(f"compile_check: {len(failed)} of {len(results)} CUDA sources failed: "
-              f"{', '.join(r.source.name for r in failed)}", file=sys.stderr)
+        print(
+            f"compile_check: {len(failed)} of {len(results)} CUDA sources failed: "
+            f"{', '.join(r.source.name for r in failed)}",
+            file=sys.stderr,
+        )
         return 1
     print(f"compile_check: all {len(results)} CUDA sources compile")
     return 0

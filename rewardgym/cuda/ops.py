@@ -1,6 +1,6 @@
 """Batched rollout-scoring ops with CUDA kernels, fast CPU paths and pure-torch references.
 
-- :func:`token_bleu` / :func:`token_bleu_corpus`: BLEU on padded int64 token-id tensors (NLTK-exact smoothing).
+- :func:`token_bleu` / :func:`token_bleu_corpus`: BLEU on padded int64 token ids (NLTK-exact smoothing).
 - :func:`gae` / :func:`discounted_returns`: advantages and returns over (B, T) rollouts with episode ends.
 - :func:`group_normalize`: GRPO-style per-group normalisation over ragged, unsorted group ids.
 - :func:`sequence_logprob`: fused log-softmax + gather + masked sum, chunked over the vocabulary.
@@ -47,19 +47,29 @@ __all__ = [
 
 
 # ------------------------------------------------------------------------------------------------------ BLEU
-def _bleu_setup(cand, cand_len, refs, ref_len, max_n, weights, smoothing, smooth_value):  # noqa: ANN001, ANN202
+def _bleu_setup(cand, cand_len, refs, ref_len, max_n, weights, smoothing, smooth_value):
     cand = as_int64(cand, "cand")
     require(cand.dim() == 2, f"cand must be (B, Lc) token ids, got shape {tuple(cand.shape)}")
     dev = cand.device
     refs = as_int64(refs, "refs", dev)
     if refs.dim() == 2:
         refs = refs[:, None, :]
-    require(refs.dim() == 3 and refs.shape[0] == cand.shape[0],
-            f"refs must be (B, R, Lr) or (B, Lr) with B={cand.shape[0]}, got shape {tuple(refs.shape)}")
+    require(
+        refs.dim() == 3 and refs.shape[0] == cand.shape[0],
+        f"refs must be (B, R, Lr) or (B, Lr) with B={cand.shape[0]}, got shape {tuple(refs.shape)}",
+    )
     B, Lc = cand.shape
     R, Lr = refs.shape[1], refs.shape[2]
-    cl = torch.full((B,), Lc, dtype=torch.int64, device=dev) if cand_len is None else as_int64(cand_len, "cand_len")
-    rl = torch.full((B, R), Lr, dtype=torch.int64, device=dev) if ref_len is None else as_int64(ref_len, "ref_len")
+    cl = (
+        torch.full((B,), Lc, dtype=torch.int64, device=dev)
+        if cand_len is None
+        else as_int64(cand_len, "cand_len")
+    )
+    rl = (
+        torch.full((B, R), Lr, dtype=torch.int64, device=dev)
+        if ref_len is None
+        else as_int64(ref_len, "ref_len")
+    )
     if rl.dim() == 1 and R == 1:
         rl = rl[:, None]
     require(cl.shape == (B,), f"cand_len must be (B,) = ({B},), got {tuple(cl.shape)}")
@@ -67,18 +77,25 @@ def _bleu_setup(cand, cand_len, refs, ref_len, max_n, weights, smoothing, smooth
     check_same_device(cand=cand, cand_len=cl, refs=refs, ref_len=rl)
     check_range(cl, 0, Lc, "cand_len", "0 <= length <= Lc")
     check_range(rl, -1, Lr, "ref_len", "-1 marks an absent reference; otherwise 0 <= length <= Lr")
+    cl, rl = cl.clamp(0, Lc), rl.clamp(-1, Lr)  # CUDA inputs are not range-checked (no host sync): clamp
     if weights is not None:
         weights = [float(w) for w in weights]
         require(len(weights) >= 1 and all(w >= 0 for w in weights), f"weights must be >= 0, got {weights}")
-        require(max_n is None or max_n == len(weights), f"max_n={max_n} but {len(weights)} weights were given")
+        require(
+            max_n is None or max_n == len(weights), f"max_n={max_n} but {len(weights)} weights were given"
+        )
         max_n = len(weights)
     max_n = 4 if max_n is None else int(max_n)
     require(max_n >= 1, f"max_n must be >= 1, got {max_n}")
     weights = weights if weights is not None else [1.0 / max_n] * max_n
     name = SMOOTHING_ALIASES.get(smoothing, smoothing)
-    require(name in CANONICAL_SMOOTHING,
-            f"smoothing must be one of {[*CANONICAL_SMOOTHING, *SMOOTHING_ALIASES]}, got {smoothing!r}")
-    require(name != "method6" or max_n >= 3, "smoothing 'method6' needs max_n >= 3 (it smooths from trigrams on)")
+    require(
+        name in CANONICAL_SMOOTHING,
+        f"smoothing must be one of {[*CANONICAL_SMOOTHING, *SMOOTHING_ALIASES]}, got {smoothing!r}",
+    )
+    require(
+        name != "method6" or max_n >= 3, "smoothing 'method6' needs max_n >= 3 (it smooths from trigrams on)"
+    )
     value = default_smooth_value(name) if smooth_value is None else float(smooth_value)
     n_count = max(max_n, 5) if name in ("method5", "method7") else max_n
     matches = _library.bleu_matches(cand, cl, refs.contiguous(), rl, n_count)
@@ -121,8 +138,9 @@ def token_bleu(
     ``method7``  ``method7`` (k = 5)                          -
     ===========  ===========================================  ========================================
 
-    ``method0``, ``method1`` and ``method3`` are accepted as aliases. ``effective_order=True`` drops the orders
-    for which the candidate has no n-grams and renormalises the weights, as sacrebleu's ``sentence_bleu`` does.
+    ``method0``, ``method1`` and ``method3`` are accepted as aliases. ``effective_order=True`` drops the
+    orders for which the candidate has no n-grams and renormalises the weights, as sacrebleu's
+    ``sentence_bleu`` does.
 
     Args:
         cand: int64 (B, Lc) candidate token ids (padded; token id -2^63 is reserved).
@@ -148,7 +166,9 @@ def token_bleu(
     matches, totals, cl, closest, has_ref, w, name, value = _bleu_setup(
         cand, cand_len, refs, ref_len, max_n, weights, smoothing, smooth_value
     )
-    score = bleu_from_stats(matches, totals, totals.clamp(min=1), cl, closest, w, name, value, effective_order)
+    score = bleu_from_stats(
+        matches, totals, totals.clamp(min=1), cl, closest, w, name, value, effective_order
+    )
     return torch.where(has_ref, score, torch.full_like(score, float("nan"))).float()
 
 
@@ -186,13 +206,20 @@ def token_bleu_corpus(
         return torch.where(keep if t.dim() == 2 else has_ref, t, torch.zeros_like(t)).sum(dim=0, keepdim=True)
 
     score = bleu_from_stats(
-        pooled(matches), pooled(totals), pooled(totals.clamp(min=1)), pooled(cl), pooled(closest), w, name, value,
+        pooled(matches),
+        pooled(totals),
+        pooled(totals.clamp(min=1)),
+        pooled(cl),
+        pooled(closest),
+        w,
+        name,
+        value,
         effective_order,
     )[0]
     return torch.where(has_ref.any(), score, torch.full_like(score, float("nan"))).float()
 
 
-# ------------------------------------------------------------------------------------------------ GAE / returns
+# --------------------------------------------------------------------------------------- GAE / returns
 def _float_2d(value: torch.Tensor, name: str, like: torch.Tensor | None = None) -> torch.Tensor:
     t = as_tensor(value, name, None if like is None else like.device)
     require(t.is_floating_point(), f"{name} must be floating point, got {t.dtype}")
@@ -203,14 +230,16 @@ def _float_2d(value: torch.Tensor, name: str, like: torch.Tensor | None = None) 
     return (t if t.dtype in (torch.float32, torch.float64) else t.float()).contiguous()
 
 
-def _dones_and_bootstrap(dones, last_values, r):  # noqa: ANN001, ANN202
+def _dones_and_bootstrap(dones, last_values, r):
     d = as_tensor(dones, "dones", r.device)
     require(d.shape == r.shape, f"dones must have shape {tuple(r.shape)}, got {tuple(d.shape)}")
     d = (d if d.dtype == torch.bool else d != 0).contiguous()
     lv = None
     if last_values is not None:
         lv = as_tensor(last_values, "last_values", r.device).reshape(-1)
-        require(lv.numel() == r.shape[0], f"last_values must be (B,) = ({r.shape[0]},), got {lv.numel()} values")
+        require(
+            lv.numel() == r.shape[0], f"last_values must be (B,) = ({r.shape[0]},), got {lv.numel()} values"
+        )
         lv = lv.to(r.dtype).contiguous()
     return d, lv
 
@@ -240,12 +269,14 @@ def gae(
 
     This is CleanRL's recursion with ``nextnonterminal = 1 - dones[t]`` (CleanRL stores "the next observation
     starts a new episode", i.e. our ``dones[t]``, at index t+1). To bootstrap through time-limit truncations,
-    add ``gamma * V(final_obs)`` to the reward of the truncated step. Arithmetic is float64; the outputs have the
+    add ``gamma * V(final_obs)`` to the reward of the truncated step. Arithmetic is float64; the outputs have
+    the
     rewards' dtype (float32 or float64).
 
     Example:
         >>> import torch
-        >>> adv, ret = gae(torch.tensor([[1.0, 1.0]]), torch.zeros(1, 2), torch.tensor([[False, True]]), gamma=0.5, lam=1.0)
+        >>> rewards, dones = torch.tensor([[1.0, 1.0]]), torch.tensor([[False, True]])
+        >>> adv, ret = gae(rewards, torch.zeros(1, 2), dones, gamma=0.5, lam=1.0)
         >>> adv.tolist(), ret.tolist()
         ([[1.5, 1.0]], [[1.5, 1.0]])
     """
@@ -259,7 +290,7 @@ def gae(
 def discounted_returns(
     rewards: torch.Tensor, dones: torch.Tensor, gamma: float = 0.99, last_values: torch.Tensor | None = None
 ) -> torch.Tensor:
-    """Discounted returns ``G[t] = r[t] + gamma * (1 - dones[t]) * G[t+1]``, ``G[T] = last_values`` (0 if None).
+    """Discounted returns ``G[t] = r[t] + gamma * (1 - dones[t]) * G[t+1]``, ``G[T] = last_values`` or 0.
 
     Same episode-end convention as :func:`gae` (it is GAE with V = 0 and lam = 1).
 
@@ -292,13 +323,17 @@ def group_normalize(
 
     Example:
         >>> import torch
-        >>> group_normalize(torch.tensor([1.0, 5.0, 2.0, 4.0]), torch.tensor([3, 8, 3, 8]), mode="mean").tolist()
+        >>> scores, groups = torch.tensor([1.0, 5.0, 2.0, 4.0]), torch.tensor([3, 8, 3, 8])
+        >>> group_normalize(scores, groups, mode="mean").tolist()
         [-0.5, 0.5, 0.5, -0.5]
     """
     require(mode in ("mean_std", "mean"), f"mode must be 'mean_std' or 'mean', got {mode!r}")
     require(eps >= 0, f"eps must be >= 0, got {eps}")
     x = as_tensor(scores, "scores")
-    require(x.dim() == 1 and x.is_floating_point(), f"scores must be a float (N,) tensor, got {x.dtype} {tuple(x.shape)}")
+    require(
+        x.dim() == 1 and x.is_floating_point(),
+        f"scores must be a float (N,) tensor, got {x.dtype} {tuple(x.shape)}",
+    )
     g = as_int64(group_ids, "group_ids", x.device)
     require(g.shape == x.shape, f"group_ids must have shape {tuple(x.shape)}, got {tuple(g.shape)}")
     return _library.group_normalize(x.float().contiguous(), g, mode == "mean_std", float(eps))
@@ -313,16 +348,17 @@ def sequence_logprob(
     return_per_token: bool = False,
     chunk_size: int = 8192,
 ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
-    """Sum over t of ``mask * log_softmax(logits)[b, t, targets[b, t]]``, without materialising the log-softmax.
+    """``Σ_t mask * log_softmax(logits)[b, t, targets[b, t]]`` without materialising the log-softmax.
 
     An online log-sum-exp over vocabulary chunks (CUDA: one thread block per token, 16-byte loads; CPU:
-    ``chunk_size`` columns at a time) in float64 accumulation; masked-out tokens are never read. Differentiable
+    ``chunk_size`` columns at a time) in float64 accumulation; masked-out tokens are never read.
+    Differentiable
     w.r.t. ``logits`` (the backward is ``w * (onehot - softmax)``, computed block by block).
 
     Args:
         logits: (B, T, V) float16 / bfloat16 / float32 / float64; only the last dim must be contiguous
             (slices like ``logits[:, :-1]`` are not copied).
-        targets: integer (B, T) token ids in ``[0, V)`` where ``mask`` is True (anything elsewhere, e.g. -100).
+        targets: integer (B, T) token ids in ``[0, V)`` where ``mask`` is True (anything elsewhere: -100...).
         mask: bool (B, T) (or 0/1); None = all tokens.
         return_per_token: also return the (B, T) per-token log-probabilities (0 where masked).
         chunk_size: vocabulary columns per step of the CPU path.
@@ -338,8 +374,10 @@ def sequence_logprob(
         >>> round(float(seq), 4), [round(x, 4) for x in tok[0].tolist()]
         (-2.7726, [-1.3863, -1.3863, 0.0])
     """
-    require(isinstance(logits, torch.Tensor) and logits.dim() == 3 and logits.is_floating_point(),
-            f"logits must be a float (B, T, V) tensor, got {getattr(logits, 'shape', type(logits).__name__)}")
+    require(
+        isinstance(logits, torch.Tensor) and logits.dim() == 3 and logits.is_floating_point(),
+        f"logits must be a float (B, T, V) tensor, got {getattr(logits, 'shape', type(logits).__name__)}",
+    )
     B, T, V = logits.shape
     require(V > 0, "logits must have a non-empty vocabulary dimension")
     require(chunk_size >= 1, f"chunk_size must be >= 1, got {chunk_size}")
@@ -347,7 +385,11 @@ def sequence_logprob(
         logits = logits.contiguous()
     tgt = as_int64(targets, "targets", logits.device)
     require(tgt.shape == (B, T), f"targets must be (B, T) = ({B}, {T}), got {tuple(tgt.shape)}")
-    m = torch.ones(B, T, dtype=torch.bool, device=logits.device) if mask is None else as_tensor(mask, "mask", logits.device)
+    m = (
+        torch.ones(B, T, dtype=torch.bool, device=logits.device)
+        if mask is None
+        else as_tensor(mask, "mask", logits.device)
+    )
     require(m.shape == (B, T), f"mask must be (B, T) = ({B}, {T}), got {tuple(m.shape)}")
     m = (m if m.dtype == torch.bool else m != 0).contiguous()
     if logits.device.type == "cpu" and m.any():

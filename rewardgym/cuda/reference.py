@@ -133,14 +133,16 @@ def _ngram_counts(tokens: list[int], n: int) -> Counter:
 def bleu_matches(
     cand: torch.Tensor, cand_len: torch.Tensor, refs: torch.Tensor, ref_len: torch.Tensor, max_n: int
 ) -> torch.Tensor:
-    """Clipped n-gram matches (B, max_n) int64: ``Σ_g min(count_cand(g), max_r count_ref_r(g))`` for n = 1..max_n.
+    """Clipped n-gram matches (B, max_n) int64: ``Σ_g min(count_cand(g), max_r count_ref_r(g))``, n <= max_n.
 
     ``refs`` is (B, R, Lr); a reference with ``ref_len == -1`` is absent.
     """
     out = torch.zeros(cand.shape[0], max_n, dtype=torch.int64)
     for b in range(cand.shape[0]):
         hyp = cand[b, : int(cand_len[b])].tolist()
-        references = [refs[b, r, : int(ref_len[b, r])].tolist() for r in range(refs.shape[1]) if ref_len[b, r] >= 0]
+        references = [
+            refs[b, r, : int(ref_len[b, r])].tolist() for r in range(refs.shape[1]) if ref_len[b, r] >= 0
+        ]
         for n in range(1, max_n + 1):
             counts = _ngram_counts(hyp, n)
             best: Counter = Counter()
@@ -174,7 +176,7 @@ def bleu_from_stats(
         denominators: NLTK's precision denominators, ``max(1, total)`` per sentence (summed for a corpus).
         hyp_len: candidate length; ref_len: the closest reference length (both summed for a corpus).
         weights: N weights.
-        smoothing: a canonical name (``none``, ``floor``, ``add-k``, ``method2``, ``exp``, ``method4``..``method7``).
+        smoothing: a canonical name: ``none``, ``floor``, ``add-k``, ``method2``, ``exp``, ``method4``-``7``.
         smooth_value: epsilon (floor), k (add-k, method4, method7) or alpha (method6).
         effective_order: drop the orders with no candidate n-grams and renormalise the weights (sacrebleu).
         extra: ``(matches, denominator)`` of order 5 for method5 / method7.
@@ -230,14 +232,16 @@ def bleu_from_stats(
     return bp * math.exp(math.fsum(wi * math.log(pi) for wi, pi in zip(w, p) if pi > 0))
 
 
-def _row_stats(cand, cand_len, refs, ref_len, n_count):  # noqa: ANN001, ANN202 - private helper
+def _row_stats(cand, cand_len, refs, ref_len, n_count):
     matches = bleu_matches(cand, cand_len, refs, ref_len, n_count).tolist()
     rows = []
     for b in range(cand.shape[0]):
         c = int(cand_len[b])
         lens = [int(x) for x in ref_len[b].tolist() if x >= 0]
         totals = [max(0, c - n + 1) for n in range(1, n_count + 1)]
-        rows.append((matches[b], totals, [max(1, t) for t in totals], c, _closest_ref_len(c, lens) if lens else None))
+        rows.append(
+            (matches[b], totals, [max(1, t) for t in totals], c, _closest_ref_len(c, lens) if lens else None)
+        )
     return rows
 
 
@@ -256,7 +260,7 @@ def token_bleu(
     smooth_value: float | None = None,
     effective_order: bool = False,
 ) -> torch.Tensor:
-    """Per-sentence BLEU (B,) float32, NLTK's ``sentence_bleu`` on token-id lists; NaN for rows without references.
+    """Per-sentence BLEU (B,) float32: NLTK's ``sentence_bleu`` on token-id lists (NaN: no reference).
 
     ``smoothing`` takes canonical names only (see :func:`bleu_from_stats`).
     """
@@ -269,7 +273,9 @@ def token_bleu(
         out.append(
             math.nan
             if r is None
-            else bleu_from_stats(m[:n], t[:n], d[:n], c, r, w, smoothing, smooth_value, effective_order, extra)
+            else bleu_from_stats(
+                m[:n], t[:n], d[:n], c, r, w, smoothing, smooth_value, effective_order, extra
+            )
         )
     return torch.tensor(out, dtype=torch.float32)
 
@@ -285,8 +291,10 @@ def token_bleu_corpus(
     smooth_value: float | None = None,
     effective_order: bool = False,
 ) -> float:
-    """Corpus BLEU: NLTK's ``corpus_bleu`` (statistics summed over rows, then one score). Rows without references
-    are skipped."""
+    """Corpus BLEU: NLTK's ``corpus_bleu`` (statistics summed over rows, then one score).
+
+    Rows without references are skipped.
+    """
     w = _norm_weights(max_n, weights)
     n = len(w)
     n_count = max(n, 5) if smoothing in ("method5", "method7") else n

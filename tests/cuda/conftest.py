@@ -15,7 +15,10 @@ import torch
 from rewardgym.cuda._ext import extensions_disabled
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-DEVICES = [pytest.param("cpu", id="cpu"), pytest.param("cuda", id="cuda", marks=[pytest.mark.gpu, needs_cuda])]
+DEVICES = [
+    pytest.param("cpu", id="cpu"),
+    pytest.param("cuda", id="cuda", marks=[pytest.mark.gpu, needs_cuda]),
+]
 
 
 @pytest.fixture(params=DEVICES)
@@ -34,4 +37,6 @@ def backend(request: pytest.FixtureRequest) -> Iterator[str]:
 
 def close(actual: torch.Tensor, expected: torch.Tensor, tol: float = 1e-6) -> None:
     """``actual == expected`` to ``tol`` (absolute + relative), NaN where NaN, compared on the CPU."""
-    torch.testing.assert_close(actual.cpu(), expected.cpu(), atol=tol, rtol=tol, equal_nan=True, check_dtype=False)
+    torch.testing.assert_close(
+        actual.cpu(), expected.cpu(), atol=tol, rtol=tol, equal_nan=True, check_dtype=False
+    )

@@ -14,13 +14,22 @@ from rewardgym.cuda import _library, ops, reference
 from rewardgym.cuda.ops import OpInputError
 from tests.cuda.conftest import DEVICES, close
 
-NLTK_NAME = {"none": "method0", "floor": "method1", "method2": "method2", "exp": "method3", "method4": "method4",
-             "method5": "method5", "method6": "method6", "method7": "method7"}
+NLTK_NAME = {
+    "none": "method0",
+    "floor": "method1",
+    "method2": "method2",
+    "exp": "method3",
+    "method4": "method4",
+    "method5": "method5",
+    "method6": "method6",
+    "method7": "method7",
+}
 ALL_SMOOTHING = [*NLTK_NAME, "add-k"]
 
 
-def random_case(seed: int, device: str, *, rows: int | None = None, vocab: int | None = None):  # noqa: ANN201
-    """Ragged lengths (empty and length-1 rows included), small vocabularies (repeated n-grams), 1-3 references
+def random_case(seed: int, device: str, *, rows: int | None = None, vocab: int | None = None):
+    """Ragged lengths (empty and length-1 rows included), small vocabularies (repeated n-grams), 1-3
+    references
     (some absent), and non-contiguous cand / refs tensors."""
     g = torch.Generator().manual_seed(seed)
 
@@ -40,7 +49,7 @@ def random_case(seed: int, device: str, *, rows: int | None = None, vocab: int |
     return [t.to(device) for t in (cand, cand_len, refs, ref_len)]
 
 
-def nltk_rows(cand, cand_len, refs, ref_len):  # noqa: ANN001, ANN201
+def nltk_rows(cand, cand_len, refs, ref_len):
     out = []
     for b in range(cand.shape[0]):
         hyp = cand[b, : int(cand_len[b])].tolist()
@@ -49,7 +58,7 @@ def nltk_rows(cand, cand_len, refs, ref_len):  # noqa: ANN001, ANN201
     return out
 
 
-def nltk_sentence(hyp, rs, smoothing: str, weights) -> float:  # noqa: ANN001
+def nltk_sentence(hyp, rs, smoothing: str, weights) -> float:
     if not rs:
         return math.nan
     fn = getattr(SmoothingFunction(), NLTK_NAME[smoothing])
@@ -83,7 +92,7 @@ def test_scores_match_reference(device: str, backend: str, smoothing: str, effec
 
 @pytest.mark.parametrize("smoothing", list(NLTK_NAME))
 @pytest.mark.parametrize("weights", [None, (0.5, 0.5), (0.1, 0.2, 0.3, 0.4), (0.2,) * 5])
-def test_sentence_bleu_equals_nltk(device: str, smoothing: str, weights) -> None:  # noqa: ANN001
+def test_sentence_bleu_equals_nltk(device: str, smoothing: str, weights) -> None:
     if smoothing == "method6" and weights is not None and len(weights) < 3:
         pytest.skip("NLTK's method6 needs at least three orders")
     nltk_weights = weights or (0.25,) * 4
@@ -95,36 +104,86 @@ def test_sentence_bleu_equals_nltk(device: str, smoothing: str, weights) -> None
 
 
 def test_nltk_documentation_example() -> None:
-    words = ("It is a guide to action which ensures that the military always obeys the commands of the party "
-             "that will forever heed Party guiding principle guarantees forces being under command practical "
-             "for army directions").split()
+    words = [
+        "It",
+        "is",
+        "a",
+        "guide",
+        "to",
+        "action",
+        "which",
+        "ensures",
+        "that",
+        "the",
+        "military",
+        "always",
+        "obeys",
+        "the",
+        "commands",
+        "of",
+        "the",
+        "party",
+        "that",
+        "will",
+        "forever",
+        "heed",
+        "Party",
+        "guiding",
+        "principle",
+        "guarantees",
+        "forces",
+        "being",
+        "under",
+        "command",
+        "practical",
+        "for",
+        "army",
+        "directions",
+    ]
     ids = {w: i for i, w in enumerate(dict.fromkeys(words))}
     hyp = "It is a guide to action which ensures that the military always obeys the commands of the party"
-    refs = ["It is a guide to action that ensures that the military will forever heed Party commands",
-            "It is the guiding principle which guarantees the military forces always being under the command of "
-            "the Party", "It is the practical guide for the army always to heed the directions of the party"]
+    refs = [
+        "It is a guide to action that ensures that the military will forever heed Party commands",
+        "It is the guiding principle which guarantees the military forces always being under the command of "
+        "the Party",
+        "It is the practical guide for the army always to heed the directions of the party",
+    ]
     to_ids = [[ids[w] for w in s.split()] for s in [hyp, *refs]]
     width = max(len(x) for x in to_ids)
     padded = torch.tensor([x + [0] * (width - len(x)) for x in to_ids])
-    score = ops.token_bleu(padded[:1], torch.tensor([len(to_ids[0])]), padded[None, 1:],
-                           torch.tensor([[len(x) for x in to_ids[1:]]]))
+    score = ops.token_bleu(
+        padded[:1],
+        torch.tensor([len(to_ids[0])]),
+        padded[None, 1:],
+        torch.tensor([[len(x) for x in to_ids[1:]]]),
+    )
     assert abs(float(score[0]) - sentence_bleu([s.split() for s in refs], hyp.split())) < 1e-6
     assert round(float(score[0]), 4) == 0.5046
 
 
-@pytest.mark.parametrize(("method", "value"), [("none", None), ("floor", None), ("floor", 0.3), ("add-k", None),
-                                               ("add-k", 2.0), ("exp", None)])
+@pytest.mark.parametrize(
+    ("method", "value"),
+    [("none", None), ("floor", None), ("floor", 0.3), ("add-k", None), ("add-k", 2.0), ("exp", None)],
+)
 @pytest.mark.parametrize("effective_order", [True, False])
-def test_sentence_bleu_equals_sacrebleu(device: str, method: str, value, effective_order: bool) -> None:  # noqa: ANN001
+def test_sentence_bleu_equals_sacrebleu(device: str, method: str, value, effective_order: bool) -> None:
     for seed in range(5):
         case = random_case(seed, device, vocab=5)
         got = ops.token_bleu(*case, smoothing=method, smooth_value=value, effective_order=effective_order)
         for b, (hyp, rs) in enumerate(nltk_rows(*case)):
             if not rs or (not effective_order and method != "add-k" and len(hyp) < 4):
                 continue  # sacrebleu cannot score without references; without effective order it stops early
-            want = sacrebleu.sentence_bleu(" ".join(f"w{t}" for t in hyp), [" ".join(f"w{t}" for t in r) for r in rs],
-                                           smooth_method=method, smooth_value=value, tokenize="none",
-                                           use_effective_order=effective_order).score / 100
+            want = (
+                sacrebleu.sentence_bleu(
+                    " ".join(f"w{t}" for t in hyp),
+                    [" ".join(f"w{t}" for t in r) for r in rs],
+                    smooth_method=method,
+                    smooth_value=value,
+                    tokenize="none",
+                    use_effective_order=effective_order,
+                ).score
+                / 100
+            )
             assert abs(float(got[b]) - want) < 1e-6, (seed, b, float(got[b]), want)
 
 
@@ -136,8 +195,12 @@ def test_corpus_bleu_equals_nltk(device: str, smoothing: str) -> None:
         rows = [(h, rs) for h, rs in nltk_rows(*case) if rs]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            want = corpus_bleu([rs for _, rs in rows], [h for h, _ in rows], weights=weights or (0.25,) * 4,
-                               smoothing_function=fn)
+            want = corpus_bleu(
+                [rs for _, rs in rows],
+                [h for h, _ in rows],
+                weights=weights or (0.25,) * 4,
+                smoothing_function=fn,
+            )
         got = ops.token_bleu_corpus(*case, weights=weights, smoothing=smoothing)
         assert abs(float(got) - want) < 1e-6, (seed, float(got), want)
 
@@ -146,7 +209,9 @@ def test_long_rows_and_many_references(device: str, backend: str) -> None:
     """Rows long enough that the CUDA kernel keeps its hash table in global memory, 5 references each."""
     g = torch.Generator().manual_seed(7)
     cand = torch.randint(0, 40, (3, 9000), generator=g)
-    refs = torch.cat([cand[:, None].expand(3, 2, 9000), torch.randint(0, 40, (3, 3, 9000), generator=g)], dim=1)
+    refs = torch.cat(
+        [cand[:, None].expand(3, 2, 9000), torch.randint(0, 40, (3, 3, 9000), generator=g)], dim=1
+    )
     refs = refs.clone()
     refs[:, 0, ::17] = 41
     cand_len, ref_len = torch.tensor([9000, 4500, 1]), torch.tensor([[9000, -1, 8000, 20, 0]] * 3)
@@ -156,8 +221,11 @@ def test_long_rows_and_many_references(device: str, backend: str) -> None:
 
 
 def test_empty_batch_and_rows_without_references(device: str) -> None:
-    empty = ops.token_bleu(torch.zeros(0, 5, dtype=torch.long, device=device), None,
-                           torch.zeros(0, 2, 5, dtype=torch.long, device=device))
+    empty = ops.token_bleu(
+        torch.zeros(0, 5, dtype=torch.long, device=device),
+        None,
+        torch.zeros(0, 2, 5, dtype=torch.long, device=device),
+    )
     assert empty.shape == (0,) and empty.dtype == torch.float32
     cand = torch.tensor([[1, 2, 3], [1, 2, 3]], device=device)
     refs = torch.tensor([[[1, 2, 3]], [[1, 2, 3]]], device=device)

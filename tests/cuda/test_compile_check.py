@@ -15,8 +15,9 @@ from tests.conftest import need
 
 def test_every_cuda_source_compiles() -> None:
     need("nvcc")
-    proc = subprocess.run([sys.executable, "-m", "rewardgym.cuda.compile_check"], capture_output=True, text=True,
-                          check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "rewardgym.cuda.compile_check"], capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     sources = cuda_sources()
     assert {p.name for p in sources} >= {"bleu.cu", "gae.cu", "group_norm.cu", "seq_logprob.cu"}

@@ -1,4 +1,4 @@
-"""The compiled extensions: the CPU one builds (required in CI), and a failed build falls back with one warning."""
+"""Compiled extensions: the CPU one builds (required in CI); a failed build falls back with one warning."""
 
 from __future__ import annotations
 
@@ -50,4 +50,7 @@ def test_extensions_can_be_disabled(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REWARDGYM_DISABLE_EXTENSIONS", "1")
     assert _ext.cpu_extension() is None and _ext.cuda_extension() is None
     assert _ext.extension_status() == {"cpu": "disabled", "cuda": "disabled"}
-    close(ops.group_normalize(torch.tensor([1.0, 3.0]), torch.tensor([2, 2]), mode="mean"), torch.tensor([-1.0, 1.0]))
+    close(
+        ops.group_normalize(torch.tensor([1.0, 3.0]), torch.tensor([2, 2]), mode="mean"),
+        torch.tensor([-1.0, 1.0]),
+    )

@@ -10,7 +10,7 @@ from rewardgym.cuda.ops import OpInputError
 from tests.cuda.conftest import DEVICES, close
 
 
-def python_gae(r, v, d, last, gamma, lam):  # noqa: ANN001, ANN201
+def python_gae(r, v, d, last, gamma, lam):
     """One element at a time, in Python floats: the textbook recursion with episode ends."""
     adv = [[0.0] * len(row) for row in r]
     for b in range(len(r)):
@@ -25,7 +25,7 @@ def python_gae(r, v, d, last, gamma, lam):  # noqa: ANN001, ANN201
     return torch.tensor(adv, dtype=torch.float64), torch.tensor(ret, dtype=torch.float64)
 
 
-def rollout(seed: int, b: int, t: int, device: str, dtype: torch.dtype = torch.float32):  # noqa: ANN201
+def rollout(seed: int, b: int, t: int, device: str, dtype: torch.dtype = torch.float32):
     g = torch.Generator().manual_seed(seed)
     # (T, B) tensors transposed: the ops receive non-contiguous inputs
     r = torch.randn(t, b, generator=g, dtype=dtype).T
@@ -63,7 +63,11 @@ def test_discounted_returns_equal_python_loop(device: str, backend: str, b: int,
         got = ops.discounted_returns(r, d.float(), gamma=0.9, last_values=boot)  # float dones are accepted
         zeros = [[0.0] * t for _ in range(b)]
         bootstrap = [0.0] * b if boot is None else boot.tolist()
-        want = python_gae(r.tolist(), zeros, d.tolist(), bootstrap, 0.9, 1.0)[0] if b and t else torch.zeros(b, t)
+        want = (
+            python_gae(r.tolist(), zeros, d.tolist(), bootstrap, 0.9, 1.0)[0]
+            if b and t
+            else torch.zeros(b, t)
+        )
         close(got, want.float())
         close(got, reference.discounted_returns(r.cpu(), d.cpu(), 0.9, None if boot is None else boot.cpu()))
 
@@ -74,7 +78,9 @@ def test_episode_end_stops_bootstrapping(device: str) -> None:
     d = torch.tensor([[False, True, False]], device=device)
     adv, _ = ops.gae(r, v, d, torch.tensor([100.0], device=device), gamma=0.5, lam=1.0)
     # t=2 bootstraps from last_values; t=1 ended its episode (no 0.5 * V[2]); t=0 sees t=1's advantage
-    assert adv.cpu().tolist() == [[1.0 + 0.5 * 20.0 - 10.0 + 0.5 * (2.0 - 20.0), 2.0 - 20.0, 3.0 + 50.0 - 30.0]]
+    assert adv.cpu().tolist() == [
+        [1.0 + 0.5 * 20.0 - 10.0 + 0.5 * (2.0 - 20.0), 2.0 - 20.0, 3.0 + 50.0 - 30.0]
+    ]
 
 
 @pytest.mark.parametrize("dev", DEVICES)

@@ -36,9 +36,11 @@ def python_group_loop(scores: list[float], ids: list[int], mode: str, eps: float
     return torch.tensor(out, dtype=torch.float64)
 
 
-def ragged_groups(seed: int, n: int, device: str):  # noqa: ANN201
+def ragged_groups(seed: int, n: int, device: str):
     g = torch.Generator().manual_seed(seed)
-    pool = torch.cat([torch.tensor([-(2**62), 2**62 + 5, -1, 0]), torch.randint(-(2**40), 2**40, (12,), generator=g)])
+    pool = torch.cat(
+        [torch.tensor([-(2**62), 2**62 + 5, -1, 0]), torch.randint(-(2**40), 2**40, (12,), generator=g)]
+    )
     ids = pool[torch.randint(0, len(pool), (2 * n,), generator=g)][::2]  # ragged, unsorted, non-contiguous
     scores = (torch.randn(2 * n, generator=g) * 3 + 100)[::2]
     scores[torch.rand(n, generator=g) < 0.2] = float("nan")
@@ -64,17 +66,24 @@ def test_equals_per_group_python_loop(device: str, backend: str, n: int, mode: s
 def test_nan_scores_are_not_counted(device: str) -> None:
     x = torch.tensor([1.0, float("nan"), 3.0, 5.0], device=device)
     out = ops.group_normalize(x, torch.tensor([4, 4, 4, 9], device=device), mode="mean")
-    assert out.cpu().tolist()[0] == -1.0 and math.isnan(out[1].item()) and out.cpu().tolist()[2:] == [1.0, 0.0]
+    assert (
+        out.cpu().tolist()[0] == -1.0 and math.isnan(out[1].item()) and out.cpu().tolist()[2:] == [1.0, 0.0]
+    )
 
 
 def test_normalize_group_mode_uses_the_op() -> None:
-    batch = Episodes.from_rows(prompts=["p"] * 6, completions=["a", "b", "c", "d", "e", "f"],
-                               infos=[{"s": s} for s in (1.0, 2.0, 4.0, 8.0, float("nan"), 3.0)],
-                               group_ids=[5, 5, 2, 2, 2, 9])
+    batch = Episodes.from_rows(
+        prompts=["p"] * 6,
+        completions=["a", "b", "c", "d", "e", "f"],
+        infos=[{"s": s} for s in (1.0, 2.0, 4.0, 8.0, float("nan"), 3.0)],
+        group_ids=[5, 5, 2, 2, 2, 9],
+    )
     inner = FunctionReward(lambda b: b.info("s"), name="s", may_return_nan=True)
     for scale in (True, False):
         got = Normalize(inner, mode="group", scale=scale)(batch)
-        want = reference.group_normalize(batch.info("s"), batch.group_ids, "mean_std" if scale else "mean", 1e-8)
+        want = reference.group_normalize(
+            batch.info("s"), batch.group_ids, "mean_std" if scale else "mean", 1e-8
+        )
         close(got, want)
     assert rewardgym.rewards.compose.Normalize is Normalize
 

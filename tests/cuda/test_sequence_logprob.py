@@ -1,4 +1,4 @@
-"""Sequence log-probabilities: parity with ``log_softmax(...).gather(...)`` with masking, gradients, opcheck."""
+"""Sequence log-probs: parity with ``log_softmax(...).gather(...)`` with masking, gradients, opcheck."""
 
 from __future__ import annotations
 
@@ -10,14 +10,16 @@ from rewardgym.cuda.ops import OpInputError
 from tests.cuda.conftest import DEVICES, close
 
 
-def naive(logits: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def naive(
+    logits: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The full float64 log-softmax, gathered and masked."""
     logp = torch.log_softmax(logits.double(), dim=-1).gather(-1, targets.clamp(min=0)[..., None]).squeeze(-1)
     per_token = torch.where(mask, logp, torch.zeros_like(logp))
     return per_token.sum(-1), per_token
 
 
-def batch(seed: int, b: int, t: int, v: int, device: str, dtype: torch.dtype = torch.float32):  # noqa: ANN201
+def batch(seed: int, b: int, t: int, v: int, device: str, dtype: torch.dtype = torch.float32):
     g = torch.Generator().manual_seed(seed)
     logits = (torch.randn(b, t + 1, v, generator=g) * 4).to(dtype)
     targets = torch.randint(0, v, (b, t + 1), generator=g)
@@ -35,7 +37,9 @@ SHAPES = [(1, 1, 1), (2, 3, 5), (3, 17, 100), (2, 64, 1000), (1, 9, 40000), (0, 
 
 @pytest.mark.parametrize(("b", "t", "v"), SHAPES)
 @pytest.mark.parametrize("chunk_size", [1, 7, 4096])
-def test_equals_log_softmax_gather(device: str, backend: str, b: int, t: int, v: int, chunk_size: int) -> None:
+def test_equals_log_softmax_gather(
+    device: str, backend: str, b: int, t: int, v: int, chunk_size: int
+) -> None:
     if chunk_size == 1 and v > 100:
         pytest.skip("one column at a time is only worth it on small vocabularies")
     logits, targets, mask = batch(b + t + v, b, t, v, device)
@@ -54,14 +58,18 @@ def test_other_dtypes_and_no_mask(device: str, backend: str, dtype: torch.dtype)
     logits, targets, _ = batch(5, 3, 20, 3000, device, dtype)
     targets = targets.clamp(min=0)
     got = ops.sequence_logprob(logits, targets)
-    close(got, naive(logits.cpu(), targets.cpu(), torch.ones_like(targets, dtype=torch.bool).cpu())[0].float())
+    close(
+        got, naive(logits.cpu(), targets.cpu(), torch.ones_like(targets, dtype=torch.bool).cpu())[0].float()
+    )
 
 
 def test_gradient_matches_naive(device: str) -> None:
     logits, targets, mask = batch(3, 2, 6, 50, device, torch.float64)
     x = logits.detach().clone().requires_grad_(True)
     y = logits.detach().clone().requires_grad_(True)
-    seq, tok = ops.sequence_logprob(x, targets, mask.float(), return_per_token=True)  # 0/1 float mask accepted
+    seq, tok = ops.sequence_logprob(
+        x, targets, mask.float(), return_per_token=True
+    )  # 0/1 float mask accepted
     (seq.sum() + (tok * torch.arange(6, device=device)).sum()).backward()
     s2, t2 = naive(y, targets, mask)
     (s2.sum() + (t2 * torch.arange(6, device=device)).sum()).backward()

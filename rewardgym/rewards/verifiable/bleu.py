@@ -84,8 +84,8 @@ def _load_tokenizer(spec: Any) -> Callable[[list[str]], list[list[int]]]:
 
     if not (hasattr(spec, "encode") or callable(spec)):
         raise RewardSpecError(
-            f"tokenizer must be a model name, a transformers / tokenizers tokenizer, or a callable str -> ids; "
-            f"got {type(spec).__name__}"
+            "tokenizer must be a model name, a transformers / tokenizers tokenizer, or a callable "
+            f"str -> ids; got {type(spec).__name__}"
         )
     return lambda texts: [encode_one(t) for t in texts]
 
@@ -128,7 +128,8 @@ class BleuReward(EpisodeRewardFn):
 
         if SMOOTHING_ALIASES.get(smoothing, smoothing) not in CANONICAL_SMOOTHING:
             raise RewardSpecError(
-                f"text/bleu-v0: smoothing must be one of {[*CANONICAL_SMOOTHING, *SMOOTHING_ALIASES]}, got {smoothing!r}"
+                f"text/bleu-v0: smoothing must be one of {[*CANONICAL_SMOOTHING, *SMOOTHING_ALIASES]}, "
+                f"got {smoothing!r}"
             )
         if weights is not None and max_n is not None and len(weights) != max_n:
             raise RewardSpecError(f"text/bleu-v0: max_n={max_n} but {len(weights)} weights were given")
@@ -148,7 +149,9 @@ class BleuReward(EpisodeRewardFn):
         if self._encode is not None:
             return self._encode(texts)
         vocab: dict[str, int] = {}
-        return [[vocab.setdefault(tok, len(vocab)) for tok in regex_tokenize(t, self.lowercase)] for t in texts]
+        return [
+            [vocab.setdefault(tok, len(vocab)) for tok in regex_tokenize(t, self.lowercase)] for t in texts
+        ]
 
     def _references(self, batch: Episodes) -> list[list[str]]:
         if self.references_key not in batch.infos:
@@ -162,13 +165,15 @@ class BleuReward(EpisodeRewardFn):
             refs = [] if refs is None else [refs] if isinstance(refs, str) else list(refs)
             if not all(isinstance(r, str) for r in refs):
                 raise RewardComputationError(
-                    f"text/bleu-v0: infos[{self.references_key!r}][{i}] must be a string or a list of strings, "
+                    f"text/bleu-v0: infos[{self.references_key!r}][{i}] must be a string or a list of "
+                    "strings, "
                     f"got {refs!r}"
                 )
             rows.append(refs)
         if len(rows) != len(batch):
             raise RewardComputationError(
-                f"text/bleu-v0: infos[{self.references_key!r}] has {len(rows)} rows, the batch has {len(batch)}"
+                f"text/bleu-v0: infos[{self.references_key!r}] has {len(rows)} rows, the batch has "
+                f"{len(batch)}"
             )
         return rows
 
