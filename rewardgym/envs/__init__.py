@@ -17,6 +17,7 @@ def register_envs() -> None:
     """Register every rewardgym env with Gymnasium (idempotent)."""
     for web_id, web_app in (("WebShop", "shop"), ("WebBooking", "booking"), ("WebMail", "mail")):
         _register(f"rewardgym/{web_id}-v0", entry_point="rewardgym.envs.web.env:WebEnv", kwargs={"app": web_app})
+    _register("rewardgym/Code-v0", entry_point="rewardgym.envs.code.env:CodeEnv", max_episode_steps=None)
     _register(
         "rewardgym/Maze-v0",
         entry_point="rewardgym.envs.maze.env:MazeEnv",

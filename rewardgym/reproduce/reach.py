@@ -71,7 +71,7 @@ def push_experiment() -> Experiment:
         variants=(
             Variant("default", "default: robotics/push-default-v0", reward="robotics/push-default-v0"),
         ),
-        full=Budget(total_timesteps=3_000_000, seeds=3, eval_every=250_000),
+        full=Budget(total_timesteps=2_000_000, seeds=3, eval_every=250_000),
         quick=Budget(total_timesteps=300_000, seeds=2, eval_every=100_000, eval_episodes=32),
         success_threshold=0.5,
         notes=(

@@ -10,6 +10,7 @@ import importlib
 
 BUILTIN_REWARD_MODULES: tuple[str, ...] = (
     "rewardgym.envs.maze.rewards",
+    "rewardgym.envs.code.rewards",
     "rewardgym.envs.web.rewards",
     "rewardgym.envs.dialogue.rewards",
     "rewardgym.rewards.judge.correctness",

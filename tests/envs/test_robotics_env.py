@@ -12,6 +12,7 @@ import torch
 from gymnasium.utils.env_checker import check_env
 
 import rewardgym
+from rewardgym.envs.robotics.env import ReachEnv
 from rewardgym.errors import EnvConfigError, InvalidActionError, RewardSpecError
 from rewardgym.rollout import collect_transitions
 
@@ -24,6 +25,7 @@ def test_import_rewardgym_does_not_import_mujoco() -> None:
     assert out.stdout.strip() == "False"
 
 
+@pytest.mark.filterwarnings("ignore:.*Box observation space m.*infinity:UserWarning")
 @pytest.mark.parametrize("env_id", IDS)
 def test_check_env_passes_including_render(env_id: str) -> None:
     env = gym.make(env_id, render_mode="rgb_array")
@@ -142,7 +144,7 @@ def test_out_of_range_rejected_without_clipping() -> None:
 )
 def test_bad_kwargs_raise(kwargs: dict, match: str) -> None:
     with pytest.raises(EnvConfigError, match=match):
-        gym.make("rewardgym/Reach-v0", **kwargs)
+        ReachEnv(**kwargs)
 
 
 def test_reset_options_pin_the_state_and_success_follows_distance() -> None:

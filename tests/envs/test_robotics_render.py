@@ -119,3 +119,10 @@ def test_cli_render_writes_a_gif_and_reports_bad_input(
     assert main(["render", "rewardgym/Reach-v0", "--policy", str(tmp_path / "nope.pt"), "-o", str(out)]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert rewardgym.list_rewards("robotics/")  # the CLI import left the registry intact
+
+
+def test_success_zone_is_drawn_with_the_success_radius() -> None:
+    for radius in (0.03, 0.1):
+        env = gym.make("rewardgym/Reach-v0", success_radius=radius)
+        model = env.unwrapped.sim.model
+        assert model.geom("target_zone").size[0] == pytest.approx(radius)

@@ -19,7 +19,12 @@ Push-v0 observation, ``Box(-inf, inf, (21,), float64)``:
 ``cos q (3) | sin q (3) | qdot arm (3) | fingertip xy (2) | object xy (2) | object velocity xy (2) |
 goal xy (2) | object - fingertip xy (2) | goal - object xy (2)``.
 The puck (radius 0.025 m, 0.05 kg, sliding with damping on two slide joints) starts 0.12-0.22 m from the
-base, away from the arm; the goal is 0.10-0.20 m from the puck, 0.08-0.25 m from the base.
+base, away from the arm; the goal is 0.10-0.20 m from the puck, 0.08-0.25 m from the base. Walls at
+±0.34 m keep the puck in the arena; only the arm and the walls touch it.
+
+Batched versions (same spaces and info, Gymnasium's vector layout) are the ``vector_entry_point``:
+``gymnasium.make_vec(id, num_envs=N, vectorization_mode="vector_entry_point")``
+(:mod:`rewardgym.envs.robotics.vector`).
 
 ``info`` (every ``reset`` and ``step``; reward functions read these columns from ``Transitions.infos``;
 positions are world coordinates in metres, arrays are float64, flags are bool):
@@ -76,7 +81,8 @@ import gymnasium as gym
 import numpy as np
 
 from rewardgym.envs.robotics.render import FrameRenderer
-from rewardgym.envs.robotics.sim import ArmSim, PushSim, ReachSim
+from rewardgym.envs.robotics.sim import ArmSim
+from rewardgym.envs.robotics.tasks import PushSim, ReachSim
 
 __all__ = ["PushEnv", "ReachEnv", "RoboticsEnv", "row_info"]
 

@@ -23,7 +23,7 @@ from rewardgym.envs.robotics._mujoco import load_model, load_mujoco
 from rewardgym.envs.robotics.rewards import evaluate_terms, linear_terms
 from rewardgym.errors import EnvConfigError, InvalidActionError
 
-__all__ = ["ArmSim"]
+__all__ = ["ArmSim", "norm3"]
 
 
 def _positive(name: str, value: Any, kind: type = float) -> Any:
@@ -35,7 +35,7 @@ def _positive(name: str, value: Any, kind: type = float) -> Any:
     return kind(value)
 
 
-def _norm3(v: np.ndarray) -> np.ndarray:
+def norm3(v: np.ndarray) -> np.ndarray:
     """Row norms of ``(N, 3)`` vectors, element-wise (the same bits for a row whatever ``N`` is)."""
     return np.sqrt(v[:, 0] * v[:, 0] + v[:, 1] * v[:, 1] + v[:, 2] * v[:, 2])
 
@@ -116,6 +116,7 @@ class ArmSim:
         self._arm_geoms = np.flatnonzero(np.isin(m.geom_bodyid, arm_bodies))
         self._tip_geom = m.geom("fingertip").id
         self._pool = ThreadPoolExecutor(self.num_threads) if self.num_threads > 1 else None
+        self._tip: np.ndarray | None = None  # fingertip() of the current state, until the next step / reset
 
     # -- task-specific hooks --------------------------------------------------------------------------
     def sample(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -144,7 +145,9 @@ class ArmSim:
         return rng.uniform(-0.1, 0.1, size=3), rng.uniform(-0.005, 0.005, size=3)
 
     def fingertip(self) -> np.ndarray:
-        """Fingertip positions ``(N, 3)`` from the joint angles (planar forward kinematics)."""
+        """Fingertip positions ``(N, 3)`` from the joint angles (planar forward kinematics; read-only)."""
+        if self._tip is not None:
+            return self._tip
         # Element-wise arithmetic only (no BLAS, no reductions): a row's result must not depend on N.
         q = self.qpos
         l0, l1, l2 = self._links
@@ -154,6 +157,8 @@ class ArmSim:
         out[:, 0] = self._base[0] + (l0 * np.cos(phi0) + l1 * np.cos(phi1) + l2 * np.cos(phi2))
         out[:, 1] = self._base[1] + (l0 * np.sin(phi0) + l1 * np.sin(phi1) + l2 * np.sin(phi2))
         out[:, 2] = self._base[2]
+        out.flags.writeable = False
+        self._tip = out
         return out
 
     def arm_features(self) -> list[np.ndarray]:
@@ -194,6 +199,7 @@ class ArmSim:
         all the same, so the rest of the episode is unchanged.
         """
         pins = self._pins(options or {})
+        self._tip = None
         mj, m = self._mj, self.model
         for i, rng in zip(rows, rngs):
             qpos, qvel, mocap = self.sample(rng)
@@ -227,6 +233,7 @@ class ArmSim:
 
     def step_rows(self, rows: np.ndarray, actions: np.ndarray) -> None:
         """Apply ``actions`` (already checked, one per row of ``rows``) for ``frame_skip`` physics steps."""
+        self._tip = None
         self.prev_action[rows] = self.action[rows]
         self.action[rows] = actions
         if self._pool is not None and len(rows) >= 2 * self.num_threads:
@@ -267,144 +274,3 @@ class ArmSim:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
-
-
-class ReachSim(ArmSim):
-    """Reach: move the fingertip to a random target in the plane (see :mod:`rewardgym.envs.robotics.env`)."""
-
-    asset = "reach.xml"
-    default_reward = "robotics/reach-default-v0"
-    obs_dim = 13
-    target_radius = (0.08, 0.25)
-    info_keys = (
-        "qpos",
-        "qvel",
-        "fingertip_pos",
-        "target_pos",
-        "fingertip_target_distance",
-        "action",
-        "prev_action",
-        "success",
-    )
-    option_slots: ClassVar[dict[str, tuple[str, slice]]] = {
-        **ArmSim.option_slots,
-        "target_pos": ("mocap", slice(0, 2)),
-    }
-
-    def sample(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        qpos, qvel = self.arm_start(rng)
-        lo, hi = self.target_radius
-        r = np.sqrt(rng.uniform(lo * lo, hi * hi))
-        theta = rng.uniform(-np.pi, np.pi)
-        return qpos, qvel, np.array([r * np.cos(theta), r * np.sin(theta), self._base[2]])
-
-    def observe(self) -> np.ndarray:
-        tip = self.fingertip()
-        return np.concatenate([*self.arm_features(), self.mocap[:, :2], (tip - self.mocap)[:, :2]], axis=1)
-
-    def info(self) -> dict[str, np.ndarray]:
-        tip = self.fingertip()
-        distance = _norm3(tip - self.mocap)
-        return {
-            "qpos": self.qpos.copy(),
-            "qvel": self.qvel.copy(),
-            "fingertip_pos": tip,
-            "target_pos": self.mocap.copy(),
-            "fingertip_target_distance": distance,
-            "action": self.action.copy(),
-            "prev_action": self.prev_action.copy(),
-            "success": distance < self.success_radius,
-        }
-
-
-class PushSim(ArmSim):
-    """Push: push the puck to a random goal (see :mod:`rewardgym.envs.robotics.env`)."""
-
-    asset = "push.xml"
-    default_reward = "robotics/push-default-v0"
-    obs_dim = 21
-    zone_geom = "goal_zone"
-    object_radius = (0.12, 0.22)
-    goal_offset = (0.10, 0.20)
-    goal_radius = (0.08, 0.25)
-    info_keys = (
-        "qpos",
-        "qvel",
-        "fingertip_pos",
-        "object_pos",
-        "object_vel",
-        "goal_pos",
-        "fingertip_object_distance",
-        "object_goal_distance",
-        "contact",
-        "fingertip_contact",
-        "action",
-        "prev_action",
-        "success",
-    )
-    option_slots: ClassVar[dict[str, tuple[str, slice]]] = {
-        **ArmSim.option_slots,
-        "object_pos": ("qpos", slice(3, 5)),
-        "goal_pos": ("mocap", slice(0, 2)),
-    }
-
-    def __init__(self, num_envs: int, **kwargs: Any) -> None:
-        super().__init__(num_envs, **kwargs)
-        self._object_geom = self.model.geom("object").id
-
-    def sample(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        arm_q, arm_v = self.arm_start(rng)
-        r = rng.uniform(*self.object_radius)
-        theta = rng.uniform(0.6, 2 * np.pi - 0.6)  # clear of the arm, which starts along +x
-        obj = np.array([r * np.cos(theta), r * np.sin(theta)])
-        goal = obj
-        for _ in range(100):
-            d, phi = rng.uniform(*self.goal_offset), rng.uniform(-np.pi, np.pi)
-            goal = obj + d * np.array([np.cos(phi), np.sin(phi)])
-            if self.goal_radius[0] <= np.hypot(*goal) <= self.goal_radius[1]:
-                break
-        qpos = np.concatenate([arm_q, obj])
-        qvel = np.concatenate([arm_v, np.zeros(2)])
-        return qpos, qvel, np.array([goal[0], goal[1], self._base[2]])
-
-    def object_pos(self) -> np.ndarray:
-        out = np.empty((self.num_envs, 3))
-        out[:, :2] = self.qpos[:, 3:5]
-        out[:, 2] = self._base[2]
-        return out
-
-    def observe(self) -> np.ndarray:
-        tip, obj = self.fingertip(), self.object_pos()
-        return np.concatenate(
-            [
-                *self.arm_features(),
-                tip[:, :2],
-                obj[:, :2],
-                self.qvel[:, 3:5],
-                self.mocap[:, :2],
-                (obj - tip)[:, :2],
-                (self.mocap - obj)[:, :2],
-            ],
-            axis=1,
-        )
-
-    def info(self) -> dict[str, np.ndarray]:
-        tip, obj = self.fingertip(), self.object_pos()
-        object_goal = _norm3(self.mocap - obj)
-        vel = np.zeros((self.num_envs, 3))
-        vel[:, :2] = self.qvel[:, 3:5]
-        return {
-            "qpos": self.qpos.copy(),
-            "qvel": self.qvel.copy(),
-            "fingertip_pos": tip,
-            "object_pos": obj,
-            "object_vel": vel,
-            "goal_pos": self.mocap.copy(),
-            "fingertip_object_distance": _norm3(obj - tip),
-            "object_goal_distance": object_goal,
-            "contact": self.contact.copy(),
-            "fingertip_contact": self.fingertip_contact.copy(),
-            "action": self.action.copy(),
-            "prev_action": self.prev_action.copy(),
-            "success": object_goal < self.success_radius,
-        }

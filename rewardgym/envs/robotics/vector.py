@@ -30,7 +30,8 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from rewardgym.envs.robotics.render import FrameRenderer
-from rewardgym.envs.robotics.sim import ArmSim, PushSim, ReachSim
+from rewardgym.envs.robotics.sim import ArmSim
+from rewardgym.envs.robotics.tasks import PushSim, ReachSim
 from rewardgym.errors import EnvConfigError
 
 __all__ = ["PushVectorEnv", "ReachVectorEnv", "RoboticsVectorEnv"]
