@@ -32,7 +32,6 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
-
 def _env_doc(entry_point: object) -> str:
     if not isinstance(entry_point, str):
         return inspect.getdoc(entry_point) or ""

@@ -37,7 +37,9 @@ def _greedy_actions(envs: Any, rng: np.random.Generator, explore: float) -> np.n
     return np.where(rng.random(base.num_envs) < explore, rng.integers(0, 4, base.num_envs), base.greedy_actions())
 
 
-def run_demo(*, steps: int = 200, num_envs: int = 8, seed: int = 0, size: int = 9, quiet: bool = False) -> dict[str, Any]:
+def run_demo(
+    *, steps: int = 200, num_envs: int = 8, seed: int = 0, size: int = 9, quiet: bool = False
+) -> dict[str, Any]:
     """Roll out ``num_envs`` mazes for ``steps`` steps and print each reward term's total and mean.
 
     Returns ``{"terms": {name: total}, "episodes": n, "successes": k}``.

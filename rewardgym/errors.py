@@ -72,7 +72,7 @@ class MissingDependencyError(RewardGymError, ImportError):
         self.install = install
 
 
-def require(module: str, extra: str, what: str | None = None):  # noqa: ANN201 - returns a module
+def require(module: str, extra: str, what: str | None = None):
     """Import an optional dependency or raise :class:`MissingDependencyError` naming the extra.
 
     Example:

@@ -45,7 +45,9 @@ def collect_transitions(
         e.action_space.seed(seed)
         act = policy or (lambda _obs: e.action_space.sample())
         obs, _ = e.reset(seed=seed)
-        rows: dict[str, list[Any]] = {k: [] for k in ("obs", "action", "next_obs", "env_reward", "terminated", "truncated", "infos")}
+        rows: dict[str, list[Any]] = {
+            k: [] for k in ("obs", "action", "next_obs", "env_reward", "terminated", "truncated", "infos")
+        }
         for _ in range(n_steps):
             action = act(obs)
             nxt, r, term, trunc, info = e.step(action)

@@ -147,7 +147,7 @@ class _BatchMixin:
                 return v.device
         return torch.device("cpu")
 
-    def select(self, idx: Index):  # noqa: ANN201 - returns the same batch type
+    def select(self, idx: Index):
         """Rows ``idx`` as a new batch of the same type (no copy of text)."""
         changes = {}
         for f in fields(self):  # type: ignore[arg-type]
@@ -161,7 +161,7 @@ class _BatchMixin:
         return replace(self, **changes)  # type: ignore[type-var]
 
     @classmethod
-    def concat(cls, batches: Sequence[Any]):  # noqa: ANN206
+    def concat(cls, batches: Sequence[Any]):
         """Concatenate batches of the same type row-wise."""
         if not batches:
             raise ValueError("concat needs at least one batch")

@@ -35,10 +35,20 @@ def test_check_unknown_name_suggests(capsys) -> None:
 
 
 def test_demo_prints_every_term() -> None:
-    proc = subprocess.run([sys.executable, "-m", "rewardgym.cli", "demo", "--steps", "60", "--num-envs", "4"],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "rewardgym.cli", "demo", "--steps", "60", "--num-envs", "4"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
-    for term in ("maze/goal-v0", "maze/distance-potential-v0", "maze/step-cost-v0", "maze/wall-bump-v0", "total"):
+    for term in (
+        "maze/goal-v0",
+        "maze/distance-potential-v0",
+        "maze/step-cost-v0",
+        "maze/wall-bump-v0",
+        "total",
+    ):
         assert term in proc.stdout
     reached = int(proc.stdout.split("goal reached:")[1].split()[0])
     assert reached > 0

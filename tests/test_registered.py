@@ -32,8 +32,12 @@ def test_checkers_report_failures() -> None:
 
     from rewardgym.testing import CheckError, check_reward_fn
 
-    leaky = rewardgym.FunctionReward(lambda b: b.env_reward - b.env_reward.mean() + torch.arange(len(b)).float(), name="leaky")
-    batch = rewardgym.Transitions.from_rows(obs=[0, 1, 2], action=[0, 0, 0], next_obs=[0, 1, 2], env_reward=[1.0, 2.0, 4.0])
+    leaky = rewardgym.FunctionReward(
+        lambda b: b.env_reward - b.env_reward.mean() + torch.arange(len(b)).float(), name="leaky"
+    )
+    batch = rewardgym.Transitions.from_rows(
+        obs=[0, 1, 2], action=[0, 0, 0], next_obs=[0, 1, 2], env_reward=[1.0, 2.0, 4.0]
+    )
     with pytest.raises(CheckError, match="row-by-row"):
         check_reward_fn(leaky, batch)
     assert check_all_envs(["rewardgym/NoSuchEnv-v0"])["rewardgym/NoSuchEnv-v0"].startswith(("NameNotFound", "Error"))

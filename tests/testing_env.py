@@ -6,12 +6,14 @@ reaching the right end terminates with env reward 1. ``info`` reports ``position
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import gymnasium as gym
 import numpy as np
 
 
 class LineEnv(gym.Env):
-    metadata = {"render_modes": []}
+    metadata: ClassVar[dict] = {"render_modes": []}
 
     def __init__(self, length: int = 5, max_steps: int = 20) -> None:
         self.length, self.max_steps = length, max_steps

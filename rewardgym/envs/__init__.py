@@ -8,7 +8,7 @@ from __future__ import annotations
 import gymnasium as gym
 
 
-def _register(id: str, entry_point: str, **kwargs) -> None:  # noqa: A002 - mirrors gymnasium.register
+def _register(id: str, entry_point: str, **kwargs) -> None:
     if id not in gym.registry:
         gym.register(id=id, entry_point=entry_point, **kwargs)
 

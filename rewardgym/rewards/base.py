@@ -178,9 +178,7 @@ class FunctionReward(Reward):
         return self.fn(batch)
 
 
-def reward_fn(
-    fn: Callable[[Any], torch.Tensor] | None = None, **options: Any
-) -> Any:
+def reward_fn(fn: Callable[[Any], torch.Tensor] | None = None, **options: Any) -> Any:
     """Decorator form of :class:`FunctionReward`: ``@reward_fn`` or ``@reward_fn(may_return_nan=True)``."""
     if fn is None:
         return lambda f: FunctionReward(f, **options)

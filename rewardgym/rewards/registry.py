@@ -105,9 +105,7 @@ def register_reward(
         RewardSpecError: ``name`` does not follow ``family/name-vN``.
     """
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
-        raise RewardSpecError(
-            f"reward name {name!r} is invalid; expected 'family/name-vN', e.g. 'maze/goal-v0'"
-        )
+        raise RewardSpecError(f"reward name {name!r} is invalid; expected 'family/name-vN', e.g. 'maze/goal-v0'")
 
     def decorator(factory: RewardFactory) -> RewardFactory:
         if not callable(factory):

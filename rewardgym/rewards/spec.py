@@ -84,7 +84,7 @@ def build_reward(spec: Any, *, _path: str = "spec") -> Reward:
         raise RewardSpecError(
             f"{_path}: expected a reward name or a mapping with exactly one of {list(_OPERATORS)}, got {spec!r}"
         )
-    (op, node), = spec.items()
+    ((op, node),) = spec.items()
     p = f"{_path}.{op}"
     try:
         if op == "reward":
@@ -97,7 +97,11 @@ def build_reward(spec: Any, *, _path: str = "spec") -> Reward:
             return WeightedSum(terms, weights)
         if op == "gate":
             f = _fields(node, op, ("gate", "inner"), ("threshold", "otherwise"), p)
-            return Gate(build_reward(f.pop("gate"), _path=f"{p}.gate"), build_reward(f.pop("inner"), _path=f"{p}.inner"), **f)
+            return Gate(
+                build_reward(f.pop("gate"), _path=f"{p}.gate"),
+                build_reward(f.pop("inner"), _path=f"{p}.inner"),
+                **f,
+            )
         if op == "normalize":
             f = _fields(node, op, ("inner",), ("mode", "center", "scale", "eps", "update"), p)
             return Normalize(build_reward(f.pop("inner"), _path=f"{p}.inner"), **f)

@@ -7,7 +7,8 @@ array per term for a vector env), ready for logging.
 Example:
     >>> import gymnasium as gym
     >>> import rewardgym
-    >>> env = rewardgym.wrap(gym.make("rewardgym/Maze-v0", size=7), {"sum": {"maze/goal-v0": 1.0, "maze/step-cost-v0": 1.0}})
+    >>> spec = {"sum": {"maze/goal-v0": 1.0, "maze/step-cost-v0": 1.0}}
+    >>> env = rewardgym.wrap(gym.make("rewardgym/Maze-v0", size=7), spec)
     >>> obs, info = env.reset(seed=0)
     >>> obs, reward, terminated, truncated, info = env.step(0)
     >>> sorted(info["reward_terms"])

@@ -27,7 +27,14 @@ from rewardgym.rewards.registry import make_reward, reward_registry
 from rewardgym.testing.judge_probe import JudgeProbeReport, probe_judge
 from rewardgym.types import Episodes, Transitions
 
-__all__ = ["CheckError", "check_all_envs", "check_all_rewards", "check_reward_fn", "example_batch", "registered_env_ids"]
+__all__ = [
+    "CheckError",
+    "check_all_envs",
+    "check_all_rewards",
+    "check_reward_fn",
+    "example_batch",
+    "registered_env_ids",
+]
 __all__ += ["JudgeProbeReport", "probe_judge"]
 
 
@@ -46,7 +53,13 @@ def _snapshot(batch: Any) -> Any:
 def _equal_batches(a: Any, b: Any) -> bool:
     def eq(x: Any, y: Any) -> bool:
         if isinstance(x, torch.Tensor):
-            return isinstance(y, torch.Tensor) and x.shape == y.shape and bool(torch.equal(x.cpu(), y.cpu()) or torch.allclose(x.cpu().float(), y.cpu().float(), equal_nan=True))
+            return (
+                isinstance(y, torch.Tensor)
+                and x.shape == y.shape
+                and bool(
+                    torch.equal(x.cpu(), y.cpu()) or torch.allclose(x.cpu().float(), y.cpu().float(), equal_nan=True)
+                )
+            )
         if isinstance(x, dict):
             return isinstance(y, dict) and x.keys() == y.keys() and all(eq(x[k], y[k]) for k in x)
         if hasattr(x, "shape") and hasattr(x, "dtype"):  # numpy
@@ -131,9 +144,7 @@ def registered_env_ids(namespace: str = "rewardgym") -> list[str]:
     return sorted(i for i, s in gym.registry.items() if s.namespace == namespace)
 
 
-def check_all_envs(
-    ids: Iterable[str] | None = None, *, make: Callable[[str], gym.Env] | None = None
-) -> dict[str, str]:
+def check_all_envs(ids: Iterable[str] | None = None, *, make: Callable[[str], gym.Env] | None = None) -> dict[str, str]:
     """Run ``gymnasium.utils.env_checker.check_env`` on every registered ``rewardgym/`` env.
 
     Returns ``{id: "ok" | error}``.

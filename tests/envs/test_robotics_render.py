@@ -17,6 +17,12 @@ import rewardgym
 from rewardgym.cli import main
 from rewardgym.envs.robotics.render import load_policy, record_episode, save_frames
 from rewardgym.errors import EnvConfigError
+from tests.conftest import need
+
+
+@pytest.fixture(autouse=True)
+def _offscreen_gl() -> None:
+    need("gl")
 
 ARM_BLUE = np.array([31, 107, 217])  # material "arm" (0.12, 0.42, 0.85) in sRGB bytes
 

@@ -7,15 +7,31 @@ import math
 import pytest
 import torch
 
-from rewardgym import Clip, FunctionReward, Gate, Normalize, PotentialFn, RewardSpecError, Shaping, Transitions, WeightedSum
+from rewardgym import (
+    Clip,
+    FunctionReward,
+    Gate,
+    Normalize,
+    PotentialFn,
+    RewardSpecError,
+    Shaping,
+    Transitions,
+    WeightedSum,
+)
 from rewardgym.errors import RewardComputationError
 from rewardgym.testing import check_reward_fn
 
 
 def batch(env_reward, terminated=None, group_ids=None) -> Transitions:
     n = len(env_reward)
-    return Transitions.from_rows(obs=list(range(n)), action=[0] * n, next_obs=[i + 1 for i in range(n)],
-                                 env_reward=env_reward, terminated=terminated, group_ids=group_ids)
+    return Transitions.from_rows(
+        obs=list(range(n)),
+        action=[0] * n,
+        next_obs=[i + 1 for i in range(n)],
+        env_reward=env_reward,
+        terminated=terminated,
+        group_ids=group_ids,
+    )
 
 
 env = FunctionReward(lambda b: b.env_reward, name="env", may_return_nan=True)
@@ -131,7 +147,12 @@ def test_shaping_formula_and_terminal_potential_zero() -> None:
 
 def test_composites_pass_the_reward_checker() -> None:
     b = batch([0.0, 1.0, 2.0, 0.5], terminated=[False, True, False, False])
-    for r in (WeightedSum({"env": env, "half": const}), Gate(env, const), Clip(env, 0.0, 1.0), Shaping(Position())):
+    for r in (
+        WeightedSum({"env": env, "half": const}),
+        Gate(env, const),
+        Clip(env, 0.0, 1.0),
+        Shaping(Position()),
+    ):
         check_reward_fn(r, b)
 
 

@@ -76,7 +76,9 @@ def test_plain_function_factory_is_wrapped(clean_registry) -> None:
 
 def test_entry_point_group_registers_third_party_factories(clean_registry, monkeypatch) -> None:
     """Entry points are simulated with importlib.metadata.EntryPoint objects pointing at this module."""
-    ep_factory = metadata.EntryPoint(name="thirdparty/scaled-v0", value=f"{__name__}:Scaled", group=registry.ENTRY_POINT_GROUP)
+    ep_factory = metadata.EntryPoint(
+        name="thirdparty/scaled-v0", value=f"{__name__}:Scaled", group=registry.ENTRY_POINT_GROUP
+    )
     ep_module = metadata.EntryPoint(name="thirdparty", value="rewardgym.rewards.base", group=registry.ENTRY_POINT_GROUP)
 
     def fake_entry_points(*, group):
@@ -94,7 +96,7 @@ def test_entry_point_group_registers_third_party_factories(clean_registry, monke
 def test_reward_failure_is_an_error_not_zero() -> None:
     boom = rewardgym.FunctionReward(lambda b: torch.tensor([1.0]) / 0 + [][0], name="boom")
     b = rewardgym.Transitions.from_rows(obs=[0], action=[0], next_obs=[0])
-    with pytest.raises(rewardgym.RewardComputationError, match="'boom' failed.*IndexError"):
+    with pytest.raises(rewardgym.RewardComputationError, match=r"'boom' failed.*IndexError"):
         boom(b)
 
 

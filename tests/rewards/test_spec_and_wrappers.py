@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gymnasium as gym
 import numpy as np
 import pytest
 import torch
@@ -44,14 +43,37 @@ def line_rewards(monkeypatch):
 
 def test_sum_spec_mapping_and_list_forms() -> None:
     a = build_reward({"sum": {"line/progress-v0": 1.0, "line/step-cost-v0": 0.5}})
-    b = build_reward({"sum": [{"reward": "line/progress-v0"},
-                              {"reward": {"reward": {"name": "line/step-cost-v0", "kwargs": {"cost": 0.2}}}, "weight": 0.5, "as": "cost"}]})
+    b = build_reward(
+        {
+            "sum": [
+                {"reward": "line/progress-v0"},
+                {
+                    "reward": {"reward": {"name": "line/step-cost-v0", "kwargs": {"cost": 0.2}}},
+                    "weight": 0.5,
+                    "as": "cost",
+                },
+            ]
+        }
+    )
     assert a.weights == {"line/progress-v0": 1.0, "line/step-cost-v0": 0.5}
     assert b.weights == {"line/progress-v0": 1.0, "cost": 0.5} and b.terms["cost"].cost == 0.2
 
 
 def test_nested_operators_build() -> None:
-    r = build_reward({"clip": {"inner": {"gate": {"gate": "line/progress-v0", "inner": {"normalize": {"inner": "line/step-cost-v0", "mode": "batch", "center": False}}}}, "low": -1, "high": 1}})
+    r = build_reward(
+        {
+            "clip": {
+                "inner": {
+                    "gate": {
+                        "gate": "line/progress-v0",
+                        "inner": {"normalize": {"inner": "line/step-cost-v0", "mode": "batch", "center": False}},
+                    }
+                },
+                "low": -1,
+                "high": 1,
+            }
+        }
+    )
     assert type(r).__name__ == "Clip" and type(r.inner).__name__ == "Gate"
 
 
@@ -111,8 +133,13 @@ def _vec(n: int, mode: AutoresetMode) -> SyncVectorEnv:
 
 def test_vector_wrapper_matches_single_envs_and_zeroes_autoreset_steps() -> None:
     n, steps = 4, 30
-    venv = rewardgym.wrap(_vec(n, AutoresetMode.NEXT_STEP), {"sum": {"line/progress-v0": 1.0, "line/step-cost-v0": 1.0}})
-    singles = [rewardgym.wrap(LineEnv(length=3, max_steps=4), {"sum": {"line/progress-v0": 1.0, "line/step-cost-v0": 1.0}}) for _ in range(n)]
+    venv = rewardgym.wrap(
+        _vec(n, AutoresetMode.NEXT_STEP), {"sum": {"line/progress-v0": 1.0, "line/step-cost-v0": 1.0}}
+    )
+    singles = [
+        rewardgym.wrap(LineEnv(length=3, max_steps=4), {"sum": {"line/progress-v0": 1.0, "line/step-cost-v0": 1.0}})
+        for _ in range(n)
+    ]
     venv.reset(seed=10)
     for i, e in enumerate(singles):
         e.reset(seed=10 + i)
@@ -130,7 +157,9 @@ def test_vector_wrapper_matches_single_envs_and_zeroes_autoreset_steps() -> None
                 continue
             _, r, t, tr, info = e.step(int(actions[i]))
             assert rewards[i] == pytest.approx(r) and (term[i], trunc[i]) == (t, tr)
-            assert infos["reward_terms"]["line/progress-v0"][i] == pytest.approx(info["reward_terms"]["line/progress-v0"])
+            assert infos["reward_terms"]["line/progress-v0"][i] == pytest.approx(
+                info["reward_terms"]["line/progress-v0"]
+            )
         pending = term | trunc
     assert saw_reset
 
@@ -144,7 +173,7 @@ def test_vector_wrapper_same_step_uses_final_obs() -> None:
     venv.reset(seed=0)
     terminated = 0
     for _ in range(8):
-        obs, r, term, trunc, infos = venv.step(np.ones(2, dtype=np.int64))
+        obs, r, term, _, _ = venv.step(np.ones(2, dtype=np.int64))
         for i in np.flatnonzero(term):
             assert r[i] == 2.0  # the final (goal) position, not the reset observation
             assert obs[i][0] < 2.0  # the returned observation is the new episode's start

@@ -36,13 +36,22 @@ def test_select_and_concat_roundtrip() -> None:
     back = Transitions.concat(parts)
     assert torch.equal(back.obs, b.obs) and back.infos["name"] == b.infos["name"]
     sub = b.select([4, 0])
-    assert sub.action.tolist() == [4, 0] and sub.infos["name"] == ["r4", "r0"] and sub.terminated.tolist() == [True, False]
+    assert (
+        sub.action.tolist() == [4, 0] and sub.infos["name"] == ["r4", "r0"] and sub.terminated.tolist() == [True, False]
+    )
 
 
 def test_empty_selection_and_numpy_zero_copy() -> None:
     arr = np.arange(6, dtype=np.float32).reshape(3, 2)
-    b = Transitions(obs=arr, action=np.zeros(3, dtype=np.int64), next_obs=arr, env_reward=np.zeros(3, np.float32),
-                    terminated=np.zeros(3, bool), truncated=np.zeros(3, bool), infos={})
+    b = Transitions(
+        obs=arr,
+        action=np.zeros(3, dtype=np.int64),
+        next_obs=arr,
+        env_reward=np.zeros(3, np.float32),
+        terminated=np.zeros(3, bool),
+        truncated=np.zeros(3, bool),
+        infos={},
+    )
     assert b.obs.data_ptr() == torch.from_numpy(arr).data_ptr()
     assert len(b.select([])) == 0
 
@@ -54,13 +63,23 @@ def test_missing_info_column_is_a_clear_error() -> None:
 
 def test_shape_mismatch_rejected() -> None:
     with pytest.raises(ValueError, match=r"shape \(B,\)"):
-        Transitions(obs=[0, 1], action=[0, 1], next_obs=[0, 1], env_reward=torch.zeros(2),
-                    terminated=torch.zeros(3, dtype=torch.bool), truncated=torch.zeros(2, dtype=torch.bool))
+        Transitions(
+            obs=[0, 1],
+            action=[0, 1],
+            next_obs=[0, 1],
+            env_reward=torch.zeros(2),
+            terminated=torch.zeros(3, dtype=torch.bool),
+            truncated=torch.zeros(2, dtype=torch.bool),
+        )
 
 
 def test_episodes_rows_and_groups() -> None:
-    e = Episodes.from_rows(prompts=["q1", "q1", "q2"], completions=["a", "b", "c"],
-                           infos=[{"ref": "a"}, {"ref": "a"}, {"ref": "c"}], group_ids=[0, 0, 1])
+    e = Episodes.from_rows(
+        prompts=["q1", "q1", "q2"],
+        completions=["a", "b", "c"],
+        infos=[{"ref": "a"}, {"ref": "a"}, {"ref": "c"}],
+        group_ids=[0, 0, 1],
+    )
     assert len(e) == 3 and e.group_ids.tolist() == [0, 0, 1]
     sub = e.select([2])
     assert sub.completions == ["c"] and sub.infos["ref"] == ["c"] and sub.group_ids.tolist() == [1]
