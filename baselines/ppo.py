@@ -224,7 +224,10 @@ class Agent(nn.Module):
             return Categorical(logits=out)
         return Normal(out, self.log_std.expand_as(out).exp())
 
-    def act(self, obs: torch.Tensor, action: torch.Tensor | None = None, deterministic: bool = False):
+    def act(
+        self, obs: torch.Tensor, action: torch.Tensor | None = None, deterministic: bool = False
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(action, log-prob, entropy, value)``; samples (or takes the mode) unless ``action`` is given."""
         x = self.encoder(obs)
         dist = self.dist(x)
         if action is None:
@@ -236,7 +239,15 @@ class Agent(nn.Module):
         return action, logp, ent, self.critic(x).squeeze(-1)
 
 
-def gae_loop(rewards, values, next_values, terminated, dones, gamma: float, lam: float):
+def gae_loop(
+    rewards: torch.Tensor,
+    values: torch.Tensor,
+    next_values: torch.Tensor,
+    terminated: torch.Tensor,
+    dones: torch.Tensor,
+    gamma: float,
+    lam: float,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Generalised advantage estimation over (T, N) tensors, reference loop.
 
     ``next_values[t]`` is V(s_{t+1}) of the state reached by step t (bootstrapped unless ``terminated[t]``);
@@ -251,8 +262,16 @@ def gae_loop(rewards, values, next_values, terminated, dones, gamma: float, lam:
     return adv, adv + values
 
 
-def compute_gae(rewards, values, next_values, terminated, truncated, gamma: float, lam: float,
-                impl: str = "auto"):
+def compute_gae(
+    rewards: torch.Tensor,
+    values: torch.Tensor,
+    next_values: torch.Tensor,
+    terminated: torch.Tensor,
+    truncated: torch.Tensor,
+    gamma: float,
+    lam: float,
+    impl: str = "auto",
+) -> tuple[torch.Tensor, torch.Tensor]:
     """GAE over (T, N) tensors in :func:`gae_loop`'s convention; ``"ops"``: ``rewardgym.cuda.ops.gae``.
 
     ``ops.gae`` takes (B, T) rollouts where ``dones[t]`` stops both bootstrapping and the recursion and

@@ -70,8 +70,9 @@ class VLLMLLM(BaseLLM):
     def _generate(
         self, chats: list[Chat], *, n: int, max_new_tokens: int, temperature: float, seed: int | None
     ) -> list[list[str]]:
+        copies = n if temperature > 0 else 1  # greedy samples are identical (and vLLM may refuse n > 1)
         params = self._vllm.SamplingParams(
-            n=n,
+            n=copies,
             temperature=float(temperature),
             top_p=self.top_p if temperature > 0 else 1.0,
             max_tokens=max_new_tokens,
@@ -81,4 +82,5 @@ class VLLMLLM(BaseLLM):
             outputs = self.engine.chat(chats, sampling_params=params, use_tqdm=False)
         except Exception as exc:
             raise LLMError(f"vLLM generation failed: {type(exc).__name__}: {exc}") from exc
-        return [[c.text.strip() for c in out.outputs] for out in outputs]
+        texts = [[c.text.strip() for c in out.outputs] for out in outputs]
+        return [t * n if copies == 1 else t for t in texts]

@@ -6,7 +6,7 @@ rewardgym.reproduce`` runs the same command on its own.
 Example:
     >>> import argparse
     >>> parser = argparse.ArgumentParser(prog="rewardgym")
-    >>> register_commands(parser.add_subparsers(dest="command"))
+    >>> _ = register_commands(parser.add_subparsers(dest="command"))
     >>> args = parser.parse_args(["reproduce", "maze", "--quick", "--seeds", "1"])
     >>> args.experiment, args.quick, args.seeds
     ('maze', True, 1)

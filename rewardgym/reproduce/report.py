@@ -120,14 +120,18 @@ def write_markdown(
         f"- env: `{experiment.env_id}` with `{json.dumps(experiment.env_kwargs)}`; success = the env's own "
         "`info[\"success\"]` on separate evaluation envs (never the training reward), "
         f"{budget['eval_episodes']} episodes every {budget['eval_every']:,} env steps, "
-        f"{'deterministic (mean action)' if experiment.ppo.get('eval_deterministic') else 'stochastic'} policy.",
-        f"- budget: {budget['total_timesteps']:,} env steps per run, {budget['seeds']} seeds "
+        f"{'deterministic (mean action)' if experiment.ppo.get('eval_deterministic') else 'stochastic'} "
+        "policy.",
+        f"- budget: {budget['total_timesteps']:,} env steps per run, {budget['seeds']} seed(s) "
         f"(1..{budget['seeds']}), the same for every variant.",
         f"- PPO (`baselines/ppo.py`) overrides: `{json.dumps(experiment.ppo)}`; everything else is "
         "`PPOConfig`'s default.",
         "- training rewards:",
     ]
+    ran = {r["variant"] for r in runs}
     for v in experiment.variants:
+        if v.name not in ran:
+            continue
         if v.preference is None:
             lines.append(f"  - {v.name}: {_reward_text(v.reward)}")
         else:
@@ -138,11 +142,14 @@ def write_markdown(
                 f"{_reward_text(p.oracle_reward)} (label noise {p.noise}); learner settings "
                 f"`{json.dumps(p.learner)}`, model settings `{json.dumps(p.model)}`"
             )
+        if v.env_kwargs or v.ppo:
+            lines[-1] += f" — this variant only: env `{json.dumps(v.env_kwargs)}`, PPO `{json.dumps(v.ppo)}`"
     lines += [f"- {note}" for note in experiment.notes]
     lines += [
         f"- device: {device}; {result['jobs']} parallel run(s), one torch thread each, on "
         f"{os.cpu_count()} CPU core(s) ({platform.machine()}, Python {platform.python_version()}); "
-        f"whole experiment {result['wall_time_s'] / 60:.1f} min.",
+        f"whole experiment {result['wall_time_s'] / 60:.1f} min (load average {os.getloadavg()[0]:.1f} at "
+        "the end: the machine may be shared with other work).",
         "",
         "## Per seed",
         "",

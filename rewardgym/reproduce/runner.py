@@ -68,6 +68,8 @@ def run_specs(
 ) -> list[dict[str, Any]]:
     """One plain-data spec per (variant, seed), in the order they are run."""
     budget = experiment.settings(quick=quick, seeds=seeds, total_timesteps=total_timesteps)
+    if variants is None and budget.variants is not None:
+        variants = list(budget.variants)
     chosen = [v for v in experiment.variants if variants is None or v.name in variants]
     if variants is not None and len(chosen) != len(set(variants)):
         known = [v.name for v in experiment.variants]
@@ -82,8 +84,9 @@ def run_specs(
                 "out_dir": str(out_dir),
                 "ppo": {
                     **experiment.ppo,
+                    **v.ppo,
                     "env_id": experiment.env_id,
-                    "env_kwargs": dict(experiment.env_kwargs),
+                    "env_kwargs": {**experiment.env_kwargs, **v.env_kwargs},
                     "seed": seed,
                     "total_timesteps": budget.total_timesteps,
                     "eval_every": budget.eval_every,
@@ -158,8 +161,7 @@ def run_one(spec: dict[str, Any], channel: Any = None) -> dict[str, Any]:
         config.reward = variant.reward
     result = ppo.train(config, callbacks)
     if variant.preference is not None:
-        name = f"{spec['experiment']}-preference-s{spec['seed']}.pt"
-        model_path = str(Path(spec["out_dir"]) / "models" / name)
+        model_path = str(Path(config.log_dir or spec["out_dir"]) / str(config.run_name) / "reward_model.pt")
         model.save(model_path)
         assert oracle.queries == learner.queries
     out = result.to_dict()
@@ -189,7 +191,7 @@ def run_experiment(
     Args:
         experiment: an :class:`Experiment` or a name in :data:`EXPERIMENTS`.
         quick: use the experiment's quick budget.
-        out_dir: where TensorBoard logs (``runs/``) and learned reward models (``models/``) go.
+        out_dir: where TensorBoard logs and learned reward models go (``runs/<run>/``).
         seeds, total_timesteps: override the budget.
         variants: run only these variants.
         jobs: parallel processes (default: the CPU count, at most the number of runs).

@@ -13,8 +13,9 @@ warm fork-server pool) and :class:`~rewardgym.sandbox.docker_backend.DockerSandb
 Example:
     >>> from rewardgym.sandbox import make_sandbox
     >>> sb = make_sandbox("process")  # doctest: +SKIP
-    >>> sb.run({"main.py": "print(sum(range(10)))"}, ["python3", "main.py"], timeout_s=5, memory_mb=256).stdout
-    '45\\n'
+    >>> result = sb.run({"main.py": "print(sum(range(10)))"}, ["python3", "main.py"])  # doctest: +SKIP
+    >>> result.stdout, result.exit_code  # doctest: +SKIP
+    ('45\\n', 0)
 """
 
 from __future__ import annotations

@@ -51,6 +51,8 @@ class ExecResult:
         stdout_truncated: stdout was longer than the cap; the rest was dropped (the program got EPIPE).
         stderr_truncated: likewise for stderr.
         backend: which backend ran it (``"process"`` or ``"docker"``).
+        sandbox_error: set only by :meth:`Sandbox.run_many` when the sandbox itself failed for this job
+            (the :class:`SandboxError` message); the program's own failures never set it.
     """
 
     stdout: str
@@ -62,6 +64,7 @@ class ExecResult:
     stdout_truncated: bool = False
     stderr_truncated: bool = False
     backend: str = ""
+    sandbox_error: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -205,7 +208,7 @@ class Sandbox(ABC):
         """Run jobs concurrently, each under its own deadline; results come back in input order.
 
         A job whose run raises :class:`SandboxError` gets an ``ExecResult`` with ``exit_code=None`` and the
-        error in ``stderr`` instead of failing the batch.
+        message in ``sandbox_error`` instead of failing the batch.
         """
         jobs = list(jobs)
         if not jobs:
@@ -216,11 +219,15 @@ class Sandbox(ABC):
         def one(job: Job) -> ExecResult:
             try:
                 return self.run(
-                    job.files, job.command, timeout_s=job.timeout_s, memory_mb=job.memory_mb,
-                    stdin=job.stdin, env=job.env,
+                    job.files,
+                    job.command,
+                    timeout_s=job.timeout_s,
+                    memory_mb=job.memory_mb,
+                    stdin=job.stdin,
+                    env=job.env,
                 )
             except SandboxError as exc:
-                return ExecResult("", f"sandbox error: {exc}", None, backend=self.backend)
+                return ExecResult("", "", None, backend=self.backend, sandbox_error=str(exc))
             finally:
                 bar(1)
 
@@ -233,7 +240,7 @@ class Sandbox(ABC):
         """One line: which backend, its isolation, and why it was chosen."""
         return f"{self.backend} sandbox" + (f" ({self.reason})" if self.reason else "")
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook: backends without warm state need nothing
         """Release warm workers / containers. The sandbox can still be used afterwards (they restart)."""
 
     def __enter__(self) -> Sandbox:

@@ -14,8 +14,9 @@ Two modes:
   which is replaced on the next run.
 - ``warm=False``: one container per job (``docker run``), removed afterwards.
 
-Exit statuses 129-159 are reported as ``-N`` (killed by signal ``N``), as the process backend does. Output
-past ``max_output_bytes`` ends the run (the process backend closes the pipe, which usually ends it too).
+The job's status comes from a nonce-tagged trailer the bootstrap writes (``-N`` = killed by signal ``N``,
+as for the process backend). Output past ``max_output_bytes`` ends the run (the process backend closes the
+pipe, which usually ends the program too).
 
 Example:
     >>> sb = DockerSandbox()  # doctest: +SKIP
@@ -25,9 +26,11 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
+import secrets
 import select
 import struct
 import threading
@@ -88,10 +91,36 @@ def docker_status(image: str = DEFAULT_IMAGE) -> tuple[bool, str]:
     return True, f"Docker engine reachable, image {image} present"
 
 
-def _signal_code(code: int | None) -> int | None:
-    if code is not None and 128 < code < 160:
-        return -(code - 128)
-    return code
+def _container_ooms(container_id: str) -> int | None:
+    """OOM kills so far in a local container's memory cgroup (None when the engine's cgroups are not visible)."""
+    for path, key in (
+        (f"/sys/fs/cgroup/memory/docker/{container_id}/memory.oom_control", "oom_kill"),
+        (f"/sys/fs/cgroup/system.slice/docker-{container_id}.scope/memory.events", "oom_kill"),
+    ):
+        try:
+            with open(path) as fh:
+                for line in fh:
+                    name, _, value = line.partition(" ")
+                    if name == key:
+                        return int(value)
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def _split_trailer(stderr: bytes, nonce: str) -> tuple[bytes, int | str | None]:
+    """Strip the bootstrap's status line; returns the job's exit code (``-N``: signal ``N``), a setup
+    error message (str), or None when the line is missing (the bootstrap did not finish)."""
+    marker = f"\n{nonce} ".encode()
+    at = stderr.rfind(marker)
+    if at < 0:
+        return stderr, None
+    kind, _, value = stderr[at + len(marker) :].decode(errors="replace").strip().partition(" ")
+    if kind == "setup":
+        return stderr[:at], value or "setup failed"
+    if kind not in ("exit", "signal") or not value.isdigit():
+        return stderr, None
+    return stderr[:at], (-int(value) if kind == "signal" else int(value))
 
 
 class DockerSandbox(Sandbox):
@@ -143,17 +172,37 @@ class DockerSandbox(Sandbox):
         self._containers: dict[int, Any] = {}
         self._lock = threading.Lock()
         self.reason = "Docker: no network, read-only root, cgroup memory/pids limits, no capabilities"
+        self._remove_orphans()
+
+    def _remove_orphans(self) -> None:
+        """Remove sandbox containers left behind by host processes that no longer exist (e.g. killed)."""
+        try:
+            stale = self.client.containers.list(all=True, filters={"label": f"{LABEL}.owner"})
+        except Exception:
+            return
+        for ct in stale:
+            owner = ct.labels.get(f"{LABEL}.owner", "")
+            if owner.isdigit() and not os.path.exists(f"/proc/{owner}"):
+                with contextlib.suppress(Exception):
+                    ct.remove(force=True)
 
     # ------------------------------------------------------------------------------------ containers
 
     def host_config(self, memory_mb: int) -> dict:
         """Keyword arguments shared by every sandbox container."""
         return {
-            "network_mode": "none", "read_only": True, "init": True,
+            "network_mode": "none",
+            "read_only": True,
+            "init": True,
             "tmpfs": {WORKSPACE: f"size={self.disk_mb}m,mode=1777,exec", "/tmp": "size=8m,mode=1777"},
-            "mem_limit": f"{memory_mb}m", "memswap_limit": f"{memory_mb}m", "pids_limit": self.pids_limit,
-            "nano_cpus": int(self.cpus * 1e9), "cap_drop": ["ALL"], "security_opt": ["no-new-privileges"],
-            "ipc_mode": "private", "labels": {LABEL: "1"},
+            "mem_limit": f"{memory_mb}m",
+            "memswap_limit": f"{memory_mb}m",
+            "pids_limit": self.pids_limit,
+            "nano_cpus": int(self.cpus * 1e9),
+            "cap_drop": ["ALL"],
+            "security_opt": ["no-new-privileges"],
+            "ipc_mode": "private",
+            "labels": {LABEL: "1", f"{LABEL}.owner": str(os.getpid())},
         }
 
     def _container(self, slot: int) -> Any:
@@ -170,8 +219,13 @@ class DockerSandbox(Sandbox):
         cfg = self.host_config(self.container_memory_mb)
         try:
             ct = self.client.containers.run(
-                self.image, ["sleep", "infinity"], detach=True, user="65534:65534", hostname="sandbox",
-                auto_remove=True, **cfg,
+                self.image,
+                ["sleep", "infinity"],
+                detach=True,
+                user="65534:65534",
+                hostname="sandbox",
+                auto_remove=True,
+                **cfg,
             )
         except Exception as exc:
             raise SandboxError(f"could not start a sandbox container from {self.image!r}: {exc}") from exc
@@ -179,23 +233,36 @@ class DockerSandbox(Sandbox):
             self._containers[slot] = ct
         return ct
 
-    def _drop(self, slot: int) -> None:
+    def _drop(self, slot: int, wait: bool = False) -> None:
+        """Forget the slot's container and remove it (in the background unless ``wait``)."""
         with self._lock:
             ct = self._containers.pop(slot, None)
-        if ct is not None:
-            try:
+        if ct is None:
+            return
+
+        def remove() -> None:
+            with contextlib.suppress(Exception):
                 ct.remove(force=True)
-            except Exception:
-                pass
+
+        if wait:
+            remove()
+        else:
+            threading.Thread(target=remove, daemon=True, name="rewardgym-docker-rm").start()
 
     # ------------------------------------------------------------------------------------------ runs
 
     def _payload(self, header: dict, files: list[tuple[str, bytes]], stdin: bytes | None) -> bytes:
         request = {
             "nonce": header["nonce"],
-            "files": [[rel, len(c), 0o644] for rel, c in files], "stdin": -1 if stdin is None else len(stdin),
-            "argv": header["argv"], "env": header["env"], "cpu_s": header["cpu_s"], "nproc": self.nproc,
-            "nofile": self.nofile, "fsize_mb": self.file_mb, "memory_mb": header["memory_mb"],
+            "files": [[rel, len(c), 0o644] for rel, c in files],
+            "stdin": -1 if stdin is None else len(stdin),
+            "argv": header["argv"],
+            "env": header["env"],
+            "cpu_s": header["cpu_s"],
+            "nproc": self.nproc,
+            "nofile": self.nofile,
+            "fsize_mb": self.file_mb,
+            "memory_mb": header["memory_mb"],
         }
         head = json.dumps(request).encode()
         return b"".join([struct.pack("!Q", len(head)), head, *(c for _, c in files), stdin or b""])
@@ -220,27 +287,39 @@ class DockerSandbox(Sandbox):
         if env:
             full_env.update({str(k): str(v) for k, v in env.items()})
         nonce = secrets.token_hex(16)
-        header = {"argv": argv, "env": full_env, "cpu_s": int(timeout_s) + 1, "memory_mb": memory_mb, "nonce": nonce}
+        header = {
+            "argv": argv,
+            "env": full_env,
+            "cpu_s": int(timeout_s) + 1,
+            "memory_mb": memory_mb,
+            "nonce": nonce,
+        }
         payload = self._payload(header, encoded, stdin.encode() if isinstance(stdin, str) else stdin)
         uid = UIDS.take()
         bootstrap = ["python3", "-I", "-S", "-c", BOOTSTRAP, json.dumps({"workspace": WORKSPACE})]
-        if self.warm:
-            out = self._run_warm(uid, bootstrap, payload, timeout_s, memory_mb)
-        else:
-            out = self._run_fresh(uid, bootstrap, payload, timeout_s, memory_mb)
-        code, stdout, stderr, trunc_out, trunc_err, timed_out, duration, oom = out
+        runner = self._run_warm if self.warm else self._run_fresh
+        stdout, stderr, trunc_out, trunc_err, timed_out, duration, oom = runner(
+            uid, bootstrap, payload, timeout_s, memory_mb, nonce
+        )
         stderr, status = _split_trailer(stderr, nonce)
-        if status is None and self.warm and not timed_out:
-            self._drop_container_of(out)  # the bootstrap did not finish: something in there killed it
+        if isinstance(status, str):
+            raise SandboxError(f"the job could not be set up: {status} (disk_mb={self.disk_mb})")
         err_text = decode_output(stderr)
-        code = None if timed_out or status is None else status
         return ExecResult(
-            stdout=decode_output(stdout), stderr=err_text, exit_code=code, timed_out=timed_out,
-            memory_exceeded=_memory_exceeded(err_text, None, oom), duration_s=duration,
-            stdout_truncated=trunc_out, stderr_truncated=trunc_err, backend=self.backend,
+            stdout=decode_output(stdout),
+            stderr=err_text,
+            exit_code=None if timed_out else status,
+            timed_out=timed_out,
+            memory_exceeded=_memory_exceeded(err_text, None, oom),
+            duration_s=duration,
+            stdout_truncated=trunc_out,
+            stderr_truncated=trunc_err,
+            backend=self.backend,
         )
 
-    def _run_warm(self, uid: int, bootstrap: list[str], payload: bytes, timeout_s: float, memory_mb: int) -> tuple:
+    def _run_warm(
+        self, uid: int, bootstrap: list[str], payload: bytes, timeout_s: float, memory_mb: int, nonce: str
+    ) -> tuple:
         if memory_mb * 2 > self.container_memory_mb:
             self.container_memory_mb = memory_mb * 2  # applies to containers started from now on
         slot = self._idle.get()
@@ -253,33 +332,49 @@ class DockerSandbox(Sandbox):
             except Exception as exc:
                 self._drop(slot)
                 raise SandboxError(f"docker exec failed: {exc}") from exc
+            ooms = _container_ooms(ct.id)
             start = time.monotonic()
-
-            def kill() -> None:  # SIGKILL the container's init: every process in it dies at once
-                api.kill(ct.id)
-
-            stdout, stderr, t_out, t_err, timed_out, _ = _pump(
-                sock, payload, start + timeout_s, self.max_output_bytes, kill
+            stdout, stderr, t_out, t_err, timed_out = _pump(
+                sock, payload, start + timeout_s, self.max_output_bytes, lambda: api.kill(ct.id)
             )
             duration = time.monotonic() - start
-            if timed_out or t_out or t_err:  # the container was killed: replace it on the next run
+            after = _container_ooms(ct.id)
+            oom = ooms is not None and after is not None and after > ooms
+            if timed_out or t_out or t_err or _split_trailer(stderr, nonce)[1] is None:
+                # killed on purpose, or the bootstrap did not finish (the job killed it): replace it
                 self._drop(slot)
-                return None, stdout, stderr, t_out, t_err, timed_out, duration, False
-            code = api.exec_inspect(eid).get("ExitCode")
-            return code, stdout, stderr, t_out, t_err, timed_out, duration, False
+            return stdout, stderr, t_out, t_err, timed_out, duration, oom
         finally:
             self._idle.put(slot)
 
-    def _run_fresh(self, uid: int, bootstrap: list[str], payload: bytes, timeout_s: float, memory_mb: int) -> tuple:
+    def _run_fresh(
+        self, uid: int, bootstrap: list[str], payload: bytes, timeout_s: float, memory_mb: int, nonce: str
+    ) -> tuple:
         api = self.client.api
         cfg = self.host_config(memory_mb)
-        host_keys = ("network_mode", "read_only", "init", "tmpfs", "mem_limit", "memswap_limit", "pids_limit",
-                     "nano_cpus", "cap_drop", "security_opt", "ipc_mode")
+        host_keys = (
+            "network_mode",
+            "read_only",
+            "init",
+            "tmpfs",
+            "mem_limit",
+            "memswap_limit",
+            "pids_limit",
+            "nano_cpus",
+            "cap_drop",
+            "security_opt",
+            "ipc_mode",
+        )
         try:
             host = api.create_host_config(**{k: cfg[k] for k in host_keys})
             cid = api.create_container(
-                self.image, bootstrap, user=f"{uid}:{uid}", stdin_open=True,
-                hostname="sandbox", labels=cfg["labels"], host_config=host,
+                self.image,
+                bootstrap,
+                user=f"{uid}:{uid}",
+                stdin_open=True,
+                hostname="sandbox",
+                labels=cfg["labels"],
+                host_config=host,
             )["Id"]
         except Exception as exc:
             raise SandboxError(f"could not create a sandbox container from {self.image!r}: {exc}") from exc
@@ -287,27 +382,22 @@ class DockerSandbox(Sandbox):
             sock = api.attach_socket(cid, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
             api.start(cid)
             start = time.monotonic()
-            stdout, stderr, t_out, t_err, timed_out, _ = _pump(
+            stdout, stderr, t_out, t_err, timed_out = _pump(
                 sock, payload, start + timeout_s, self.max_output_bytes, lambda: api.kill(cid)
             )
             duration = time.monotonic() - start
-            code = api.wait(cid, timeout=30).get("StatusCode")
             oom = bool(api.inspect_container(cid)["State"].get("OOMKilled"))
-            return code, stdout, stderr, t_out, t_err, timed_out, duration, oom
-        except SandboxError:
-            raise
+            return stdout, stderr, t_out, t_err, timed_out, duration, oom
         except Exception as exc:
             raise SandboxError(f"docker run failed: {exc}") from exc
         finally:
-            try:
+            with contextlib.suppress(Exception):
                 api.remove_container(cid, force=True)
-            except Exception:
-                pass
 
     def close(self) -> None:
         """Remove the warm containers (they restart on the next run)."""
         for slot in list(self._containers):
-            self._drop(slot)
+            self._drop(slot, wait=True)
 
     def describe(self) -> str:
         mode = f"warm pool of {self.concurrency} containers" if self.warm else "one container per run"
@@ -323,16 +413,16 @@ def _pump(sock: Any, payload: bytes, deadline: float, cap: int, kill: Any) -> tu
     truncated = [False, False, False]
     pending = bytearray()
     timed_out = False
-    ended = False
-    hard_stop = None
+    hard_stop: float | None = None
+
+    def stop() -> None:  # never block on the engine here: it may wait for the stream we stopped reading
+        threading.Thread(target=_quietly, args=(kill,), daemon=True, name="rewardgym-docker-kill").start()
+
     while True:
         now = time.monotonic()
         if not timed_out and now >= deadline:
             timed_out = True
-            try:
-                kill()
-            except Exception:
-                pass
+            stop()
             hard_stop = now + 5.0
         if hard_stop is not None and now >= hard_stop:
             break
@@ -341,7 +431,6 @@ def _pump(sock: Any, payload: bytes, deadline: float, cap: int, kill: Any) -> tu
             continue
         data = raw.recv(1 << 16)
         if not data:
-            ended = True
             break
         pending += data
         while len(pending) >= 8:
@@ -356,12 +445,13 @@ def _pump(sock: Any, payload: bytes, deadline: float, cap: int, kill: Any) -> tu
                 buf += chunk[: max(0, room)]
                 if len(chunk) > room and not truncated[stream]:
                     truncated[stream] = True  # like a closed pipe: output past the cap ends the run
-                    try:
-                        kill()
-                    except Exception:
-                        pass
-    try:
+                    stop()
+                    hard_stop = time.monotonic()
+    with contextlib.suppress(OSError):
         raw.close()
-    except OSError:
-        pass
-    return bytes(bufs[1]), bytes(bufs[2]), truncated[1], truncated[2], timed_out, ended
+    return bytes(bufs[1]), bytes(bufs[2]), truncated[1], truncated[2], timed_out
+
+
+def _quietly(fn: Any) -> None:
+    with contextlib.suppress(Exception):
+        fn()

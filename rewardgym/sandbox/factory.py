@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import threading
 from typing import Any
@@ -25,6 +26,8 @@ from rewardgym.sandbox.base import Sandbox
 __all__ = ["BACKENDS", "make_sandbox", "shared_sandbox"]
 
 BACKENDS = ("auto", "docker", "process")
+PROCESS_ONLY = frozenset({"python", "seccomp", "preload", "netns_per_job", "cgroup"})
+DOCKER_ONLY = frozenset({"image", "container_memory_mb", "cpus", "pids_limit"})
 log = logging.getLogger("rewardgym.sandbox")
 _SHARED: dict[str, Sandbox] = {}
 _SHARED_LOCK = threading.Lock()
@@ -56,7 +59,7 @@ def make_sandbox(kind: str = "auto", **kwargs: Any) -> Sandbox:
 
     ok, why_not = docker_status(kwargs.get("image", "rewardgym-sandbox:bookworm"))
     if ok:
-        docker_kwargs = {k: v for k, v in kwargs.items() if k != "python" and k != "seccomp"}
+        docker_kwargs = {k: v for k, v in kwargs.items() if k not in PROCESS_ONLY}
         try:
             sb = make_sandbox("docker", **docker_kwargs)
             sb.reason = f"auto: strongest available — {sb.reason}"
@@ -64,7 +67,7 @@ def make_sandbox(kind: str = "auto", **kwargs: Any) -> Sandbox:
             return sb
         except SandboxError as exc:
             why_not = str(exc)
-    process_kwargs = {k: v for k, v in kwargs.items() if k not in ("image", "container_memory_mb", "cpus", "pids_limit")}
+    process_kwargs = {k: v for k, v in kwargs.items() if k not in DOCKER_ONLY}
     try:
         sb = ProcessSandbox(**process_kwargs)
     except SandboxError as exc:
@@ -85,7 +88,5 @@ def shared_sandbox(kind: str = "auto") -> Sandbox:
 @atexit.register
 def _close_shared() -> None:
     for sb in list(_SHARED.values()):
-        try:
+        with contextlib.suppress(Exception):
             sb.close()
-        except Exception:
-            pass

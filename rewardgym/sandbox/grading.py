@@ -7,8 +7,8 @@ did elsewhere — and reads the verdict per test from nonce-tagged lines only th
 :mod:`rewardgym.sandbox.runtime.harness` for why the solution can neither see the tests nor fake a result).
 
 Example:
-    >>> suite = TestSuite("def check(candidate):\\n    assert candidate(2) == 4\\n    assert candidate(3) == 9\\n",
-    ...                   entry_point="square")
+    >>> tests = "def check(candidate):\\n    assert candidate(2) == 4\\n    assert candidate(3) == 9\\n"
+    >>> suite = TestSuite(tests, entry_point="square")
     >>> suite.n_tests
     2
     >>> grader = Grader("process")  # doctest: +SKIP
@@ -53,6 +53,7 @@ class TestSuite:
     tests: str
     entry_point: str = ""
     prelude: str = ""
+    __test__ = False  # not a pytest test class
 
     def __post_init__(self) -> None:
         try:
@@ -181,8 +182,13 @@ class Grader:
 
     def _key(self, solution: str, suite: TestSuite) -> str:
         h = hashlib.sha256()
-        for part in (solution, suite.tests, suite.prelude, suite.entry_point,
-                     f"{self.timeout_s}/{self.test_timeout_s}/{self.memory_mb}"):
+        for part in (
+            solution,
+            suite.tests,
+            suite.prelude,
+            suite.entry_point,
+            f"{self.timeout_s}/{self.test_timeout_s}/{self.memory_mb}",
+        ):
             h.update(part.encode("utf-8", "surrogatepass") + b"\x00")
         return h.hexdigest()
 
@@ -192,8 +198,12 @@ class Grader:
             raise SandboxError(f"a solution must be Python source (str), got {type(solution).__name__}")
         nonce = secrets.token_hex(16)
         spec = {
-            "nonce": nonce, "tests": suite.tests, "prelude": suite.prelude, "entry_point": suite.entry_point,
-            "test_timeout": self.test_timeout_s, "budget": self.timeout_s,
+            "nonce": nonce,
+            "tests": suite.tests,
+            "prelude": suite.prelude,
+            "entry_point": suite.entry_point,
+            "test_timeout": self.test_timeout_s,
+            "budget": self.timeout_s,
         }
         files = {"solution.py": solution, "harness.py": HARNESS_SOURCE, "spec.json": json.dumps(spec)}
         return Job(files, HARNESS_COMMAND, timeout_s=self.timeout_s + 2.0, memory_mb=self.memory_mb), nonce
@@ -202,14 +212,19 @@ class Grader:
         passed, reasons, complete, problem = parse_verdict(result.stdout, nonce, suite.n_tests)
         error = problem
         if not complete and error is None:
-            if result.timed_out:
+            if result.sandbox_error:
+                error = f"sandbox error: {result.sandbox_error}"
+            elif result.timed_out:
                 error = "timed out"
             elif result.memory_exceeded:
                 error = "memory limit exceeded"
+            elif result.truncated:
+                error = "output limit exceeded"
             elif result.exit_code is None:
-                error = result.stderr.strip()[-300:] or "the sandbox could not run the grader"
+                error = "the grader was killed before it finished"
             else:
-                error = f"the grader did not finish (exit code {result.exit_code}): {result.stderr.strip()[-300:]}"
+                tail = result.stderr.strip()[-300:]
+                error = f"the grader did not finish (exit code {result.exit_code}): {tail}"
             reasons = [r if r != "not reported" else error for r in reasons]
         return GradeResult(tuple(passed), tuple(reasons), complete, error, result)
 
@@ -224,6 +239,12 @@ class Grader:
         progress: bool | Callable[[int], None] = False,
     ) -> list[GradeResult]:
         """Grade many solutions concurrently; each run has its own deadline, so a hung one blocks nothing."""
+        for sol, suite in items:
+            if not isinstance(sol, str) or not isinstance(suite, TestSuite):
+                raise SandboxError(
+                    f"grade_many takes (solution: str of Python source, TestSuite) pairs, got "
+                    f"({type(sol).__name__}, {type(suite).__name__})"
+                )
         keys = [self._key(sol, suite) for sol, suite in items]
         out: list[GradeResult | None] = [None] * len(items)
         todo: dict[str, list[int]] = {}
@@ -245,7 +266,8 @@ class Grader:
         return [r for r in out if r is not None]
 
     def _remember(self, key: str, verdict: GradeResult) -> None:
-        if self.cache_size <= 0 or verdict.exec_result is None or verdict.exec_result.exit_code is None:
+        result = verdict.exec_result
+        if self.cache_size <= 0 or result is None or result.sandbox_error:
             return  # never cache infrastructure failures
         with self._lock:
             self._cache[key] = verdict

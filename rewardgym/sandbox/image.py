@@ -1,4 +1,4 @@
-"""Build the Docker sandbox image offline: ``debootstrap`` a minimal Debian with ``python3``, ``docker import``.
+"""Build the Docker sandbox image offline: ``debootstrap`` Debian with ``python3``, then ``docker import``.
 
 No image registry is needed, only a Debian package mirror (the host's apt mirror by default). The build is
 skipped when the image already exists, so CI can call it unconditionally.
@@ -24,8 +24,14 @@ from rewardgym.sandbox.docker_backend import DEFAULT_IMAGE, LABEL, docker_client
 
 __all__ = ["build_image", "host_debian_mirror", "image_exists"]
 
-_TRIM = ("usr/share/doc", "usr/share/man", "usr/share/info", "usr/share/locale", "var/cache/apt/archives",
-         "var/lib/apt/lists")
+_TRIM = (
+    "usr/share/doc",
+    "usr/share/man",
+    "usr/share/info",
+    "usr/share/locale",
+    "var/cache/apt/archives",
+    "var/lib/apt/lists",
+)
 
 
 def host_debian_mirror() -> tuple[str, str]:
@@ -96,24 +102,33 @@ def build_image(
         log(f"debootstrap {suite} (minbase + python3) from {mirror} ...")
         step = subprocess.run(
             ["debootstrap", "--variant=minbase", "--include=python3", suite, root, mirror],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         )
         if step.returncode != 0:
-            raise SandboxError(f"debootstrap failed (exit {step.returncode}): {step.stderr[-2000:] or step.stdout[-2000:]}")
+            raise SandboxError(
+                f"debootstrap failed (exit {step.returncode}): {step.stderr[-2000:] or step.stdout[-2000:]}"
+            )
         for rel in _TRIM:
             shutil.rmtree(os.path.join(root, rel), ignore_errors=True)
         tarball = os.path.join(tmp, "rootfs.tar")
-        step = subprocess.run(["tar", "--numeric-owner", "-C", root, "-cf", tarball, "."], capture_output=True, text=True)
+        step = subprocess.run(
+            ["tar", "--numeric-owner", "-C", root, "-cf", tarball, "."], capture_output=True, text=True
+        )
         if step.returncode != 0:
             raise SandboxError(f"packing the root filesystem failed: {step.stderr[-2000:]}")
         repo, _, version = tag.rpartition(":") if ":" in tag.rsplit("/", 1)[-1] else (tag, "", "latest")
         log(f"docker import -> {tag} ...")
         try:
             client.api.import_image(
-                src=tarball, repository=repo, tag=version,
+                src=tarball,
+                repository=repo,
+                tag=version,
                 changes=[
-                    "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "ENV LANG=C.UTF-8",
-                    f"LABEL {LABEL}=1", 'CMD ["python3"]',
+                    "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                    "ENV LANG=C.UTF-8",
+                    f"LABEL {LABEL}=1",
+                    'CMD ["python3"]',
                 ],
             )
             client.images.get(tag)

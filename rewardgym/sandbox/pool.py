@@ -9,6 +9,7 @@ killed (its whole process group) and replaced on the next run.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import queue
@@ -17,16 +18,18 @@ import signal
 import struct
 import subprocess
 import tempfile
-import threading
 import time
 import weakref
 from typing import TYPE_CHECKING
 
 from rewardgym.errors import SandboxError
 from rewardgym.sandbox.base import UIDS
+from rewardgym.sandbox.cgroup import MemoryCgroup
 
 if TYPE_CHECKING:
     from rewardgym.sandbox.process import ProcessSandbox
+
+CGROUP_HEADROOM_MB = 128  # as in rewardgym.sandbox.process
 
 __all__ = ["WorkerPool"]
 
@@ -79,13 +82,22 @@ def _read_exact(fd: int, n: int, deadline: float) -> bytes:
 class _Worker:
     def __init__(self, sandbox: ProcessSandbox, uid: int) -> None:
         self.uid = uid
-        self.log = tempfile.TemporaryFile(prefix="rewardgym-worker-")
+        self.log = tempfile.TemporaryFile(prefix="rewardgym-worker-")  # noqa: SIM115 - lives with the worker
         fds: list[int] = []
         try:
             argv = sandbox.worker_command(uid, fds)
+            self.cgroup = None
+            if sandbox.use_cgroup:
+                self.cgroup = MemoryCgroup(f"worker-{os.getpid()}-{uid}", 512)
+                argv = self.cgroup.wrap(argv)
             self.proc = subprocess.Popen(
-                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, pass_fds=fds,
-                start_new_session=True, bufsize=0,
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.log,
+                pass_fds=fds,
+                start_new_session=True,
+                bufsize=0,
             )
         except OSError as exc:
             raise SandboxError(f"could not start a sandbox worker: {exc}") from exc
@@ -117,9 +129,15 @@ class _Worker:
         head = json.dumps(request).encode()
         blobs = [struct.pack("!Q", len(head)), head, *(c for _, c in files), stdin or b""]
         deadline = time.monotonic() + header["timeout"] + REPLY_GRACE_S
+        ooms = 0
+        if self.cgroup is not None:
+            self.cgroup.set_limit(header["memory_mb"] + CGROUP_HEADROOM_MB)
+            ooms = self.cgroup.oom_kills()
         _write_all(self.wfd, b"".join(blobs), deadline)
         reply, body = self._read_frame(deadline)
-        n = reply["stdout_len"]
+        if self.cgroup is not None:
+            reply["oom"] = self.cgroup.oom_kills() > ooms
+        n = reply.get("stdout_len", 0)
         return reply, body[:n], body[n:]
 
     def alive(self) -> bool:
@@ -133,10 +151,8 @@ class _Worker:
             return "(unavailable)"
 
     def kill(self) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         for f in (self.proc.stdin, self.proc.stdout):
             try:
                 if f is not None:
@@ -145,6 +161,8 @@ class _Worker:
                 pass
         self.proc.wait()
         self.log.close()
+        if self.cgroup is not None:
+            self.cgroup.remove()
 
 
 class WorkerPool:

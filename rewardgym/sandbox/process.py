@@ -6,9 +6,9 @@ a size-capped tmpfs as the private workspace; no capabilities and ``no_new_privs
 uid; rlimits on address space, CPU, file size, processes and open files; the seccomp filter from
 :mod:`rewardgym.sandbox.seccomp`; an empty environment. On timeout the whole process tree is killed.
 
-The interpreter is Debian's ``/usr/bin/python3`` by default (world-readable, outside ``/root``; install it with
-``apt-get install -y python3``). Any other interpreter can be given with ``python=``: its installation prefix
-is bound read-only at the same path, so even one under the 0700 ``/root`` is reachable inside.
+The interpreter is Debian's ``/usr/bin/python3`` by default (world-readable, outside ``/root``; install
+it with ``apt-get install -y python3``). Any other interpreter can be given with ``python=``: its
+installation prefix is bound read-only at the same path, so even one under the 0700 ``/root`` works.
 
 Two modes:
 
@@ -27,10 +27,6 @@ from __future__ import annotations
 
 import json
 import os
-import selectors
-import shutil
-import signal
-import struct
 import subprocess
 import threading
 import time
@@ -49,51 +45,64 @@ from rewardgym.sandbox.base import (
     check_limits,
     decode_output,
 )
+from rewardgym.sandbox.bwrap import bubblewrap_status, collect_fresh, default_python, memfd
+from rewardgym.sandbox.cgroup import MemoryCgroup, cgroup_memory_available
 from rewardgym.sandbox.pool import WorkerPool
 
 __all__ = ["DEFAULT_PRELOAD", "ProcessSandbox", "bubblewrap_status"]
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 SANDBOX_RUNTIME = "/opt/rewardgym"
+CGROUP_HEADROOM_MB = 128  # the sandbox's own processes (worker, init) share the run's memory cgroup
 WORKSPACE = "/sandbox"
-WORKER_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_SYS_ADMIN", "CAP_KILL")
+WORKER_CAPS = (
+    "CAP_SETUID",
+    "CAP_SETGID",
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FOWNER",
+    "CAP_SYS_ADMIN",
+    "CAP_KILL",
+)
 ONCE_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER")
 DEFAULT_PRELOAD: tuple[str, ...] = (
-    "abc", "ast", "bisect", "collections", "copy", "dataclasses", "datetime", "decimal", "enum", "fractions",
-    "functools", "hashlib", "heapq", "io", "itertools", "json", "math", "operator", "pickle", "random", "re",
-    "runpy", "select", "signal", "site", "socket", "statistics", "string", "struct", "textwrap", "threading",
-    "time", "traceback", "types", "typing", "unittest",
+    "abc",
+    "ast",
+    "bisect",
+    "collections",
+    "copy",
+    "dataclasses",
+    "datetime",
+    "decimal",
+    "enum",
+    "fractions",
+    "functools",
+    "hashlib",
+    "heapq",
+    "io",
+    "itertools",
+    "json",
+    "math",
+    "operator",
+    "pickle",
+    "random",
+    "re",
+    "runpy",
+    "select",
+    "signal",
+    "site",
+    "socket",
+    "statistics",
+    "string",
+    "struct",
+    "textwrap",
+    "threading",
+    "time",
+    "traceback",
+    "types",
+    "typing",
+    "unittest",
 )
-
-
-def bubblewrap_status() -> tuple[bool, str]:
-    """``(usable, message)``: is ``bwrap`` installed and able to create namespaces here?"""
-    if shutil.which("bwrap") is None:
-        return False, "bubblewrap is not installed; install it with: apt-get install -y bubblewrap"
-    try:
-        probe = subprocess.run(
-            ["bwrap", "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid", "true"],
-            capture_output=True, timeout=20,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return False, f"bubblewrap could not run: {exc}"
-    if probe.returncode != 0:
-        return False, f"bubblewrap cannot create namespaces here: {probe.stderr.decode(errors='replace').strip()}"
-    return True, "bubblewrap works"
-
-
-def _default_python() -> str:
-    for candidate in ("/usr/bin/python3", shutil.which("python3") or ""):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    raise SandboxError("no python3 interpreter for the sandbox; install it with: apt-get install -y python3")
-
-
-def _memfd(name: str, data: bytes) -> int:
-    fd = os.memfd_create(name, 0)
-    os.write(fd, data)
-    os.lseek(fd, 0, os.SEEK_SET)
-    return fd
 
 
 class ProcessSandbox(Sandbox):
@@ -111,6 +120,8 @@ class ProcessSandbox(Sandbox):
         max_output_bytes: cap on each of stdout and stderr.
         preload: modules each warm worker imports once (jobs then import them for free).
         netns_per_job: give each warm job its own network namespace (workers already have no network).
+        cgroup: cap the memory of all of a run's processes together at ``memory_mb`` + 128 MB with a memory
+            cgroup (None: when the host allows it, see :mod:`rewardgym.sandbox.cgroup`).
     """
 
     backend = "process"
@@ -129,11 +140,12 @@ class ProcessSandbox(Sandbox):
         max_output_bytes: int = 1 << 20,
         preload: Sequence[str] = DEFAULT_PRELOAD,
         netns_per_job: bool = True,
+        cgroup: bool | None = None,
     ) -> None:
         ok, message = bubblewrap_status()
         if not ok:
             raise SandboxError(message)
-        self.python = os.path.abspath(python or _default_python())
+        self.python = os.path.abspath(python or default_python())
         if not os.access(self.python, os.X_OK):
             raise SandboxError(f"python={self.python!r} is not an executable interpreter")
         if seccomp is None or seccomp:
@@ -152,10 +164,18 @@ class ProcessSandbox(Sandbox):
         self.max_output_bytes = int(max_output_bytes)
         self.preload = tuple(preload)
         self.netns_per_job = netns_per_job
+        available = cgroup_memory_available()
+        if cgroup and not available:
+            raise SandboxError("memory cgroups were requested but cannot be created here (needs root and cgroup v1/v2)")
+        self.use_cgroup = bool(available if cgroup is None else cgroup)
         self.concurrency = int(pool_size or os.cpu_count() or 1)
         self._pool: WorkerPool | None = None
         self._lock = threading.Lock()
-        self.reason = "bubblewrap namespaces, seccomp" if self._bpf else "bubblewrap namespaces, no seccomp"
+        self.reason = (
+            "bubblewrap namespaces, "
+            + ("seccomp" if self._bpf else "no seccomp")
+            + (", memory cgroup" if self.use_cgroup else ", no memory cgroup (per-process rlimits only)")
+        )
 
     # ---------------------------------------------------------------------------------- bwrap command
 
@@ -169,9 +189,19 @@ class ProcessSandbox(Sandbox):
     def bwrap_args(self, uid: int, caps: Sequence[str], fds: list[int]) -> list[str]:
         """The ``bwrap`` argv prefix shared by both modes (``fds`` collects fds the child must inherit)."""
         args = [
-            "bwrap", "--die-with-parent", "--new-session",
-            "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-            "--hostname", "sandbox", "--ro-bind", "/usr", "/usr",
+            "bwrap",
+            "--die-with-parent",
+            "--new-session",
+            "--unshare-pid",
+            "--unshare-net",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--hostname",
+            "sandbox",
+            "--ro-bind",
+            "/usr",
+            "/usr",
         ]
         for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
             if os.path.islink(top):
@@ -183,12 +213,24 @@ class ProcessSandbox(Sandbox):
         passwd = f"root:x:0:0::/:/usr/sbin/nologin\nsandbox:x:{uid}:{uid}::{WORKSPACE}/work:/usr/sbin/nologin\n"
         group = f"root:x:0:\nsandbox:x:{uid}:\n"
         for name, data in (("passwd", passwd), ("group", group)):
-            fd = _memfd(name, data.encode())
+            fd = memfd(name, data.encode())
             fds.append(fd)
             args += ["--perms", "0644", "--ro-bind-data", str(fd), f"/etc/{name}"]
         args += [
-            "--perms", "0755", "--size", str(self.disk_mb * 1024 * 1024), "--tmpfs", WORKSPACE,
-            "--symlink", f"{WORKSPACE}/tmp", "/tmp", "--chdir", "/", "--clearenv", "--cap-drop", "ALL",
+            "--perms",
+            "0755",
+            "--size",
+            str(self.disk_mb * 1024 * 1024),
+            "--tmpfs",
+            WORKSPACE,
+            "--symlink",
+            f"{WORKSPACE}/tmp",
+            "/tmp",
+            "--chdir",
+            "/",
+            "--clearenv",
+            "--cap-drop",
+            "ALL",
         ]
         for cap in caps:
             args += ["--cap-add", cap]
@@ -207,8 +249,14 @@ class ProcessSandbox(Sandbox):
                 raise SandboxError(f"env must map str -> str (names without '='); bad entries: {bad[:3]}")
             full_env.update(env)
         return {
-            "argv": argv, "env": full_env, "timeout": timeout_s, "memory_mb": memory_mb,
-            "cpu_s": int(timeout_s) + 1, "nproc": self.nproc, "nofile": self.nofile, "fsize_mb": self.file_mb,
+            "argv": argv,
+            "env": full_env,
+            "timeout": timeout_s,
+            "memory_mb": memory_mb,
+            "cpu_s": int(timeout_s) + 1,
+            "nproc": self.nproc,
+            "nofile": self.nofile,
+            "fsize_mb": self.file_mb,
             "max_output": self.max_output_bytes,
         }
 
@@ -232,6 +280,8 @@ class ProcessSandbox(Sandbox):
             reply, out, err = self._get_pool().run(header, encoded, data)
         else:
             reply, out, err = self._run_fresh(header, encoded, data)
+        if reply.get("error"):
+            raise SandboxError(f"{reply['error']} (disk_mb={self.disk_mb})")
         stderr = decode_output(err)
         sig = reply.get("signal")
         return ExecResult(
@@ -239,7 +289,7 @@ class ProcessSandbox(Sandbox):
             stderr=stderr,
             exit_code=-sig if sig else reply.get("exit_code"),
             timed_out=bool(reply.get("timed_out")),
-            memory_exceeded=_memory_exceeded(stderr, sig),
+            memory_exceeded=_memory_exceeded(stderr, sig, bool(reply.get("oom"))),
             duration_s=float(reply.get("duration", 0.0)),
             stdout_truncated=bool(reply.get("stdout_truncated")),
             stderr_truncated=bool(reply.get("stderr_truncated")),
@@ -255,52 +305,96 @@ class ProcessSandbox(Sandbox):
     def worker_command(self, uid: int, fds: list[int]) -> list[str]:
         """The argv that starts one warm worker with the given uid."""
         cfg = {
-            "uid": uid, "gid": uid, "workspace": WORKSPACE, "preload": list(self.preload),
-            "netns": self.netns_per_job, "seccomp": None,
+            "uid": uid,
+            "gid": uid,
+            "workspace": WORKSPACE,
+            "preload": list(self.preload),
+            "netns": self.netns_per_job,
+            "seccomp": None,
+            "precompile": [f"{SANDBOX_RUNTIME}/harness.py"],
         }
         args = self.bwrap_args(uid, WORKER_CAPS, fds)
         if self._bpf:
-            fd = _memfd("seccomp", self._bpf)
+            fd = memfd("seccomp", self._bpf)
             fds.append(fd)
             args += ["--ro-bind-data", str(fd), f"{SANDBOX_RUNTIME}-seccomp.bpf"]
             cfg["seccomp"] = f"{SANDBOX_RUNTIME}-seccomp.bpf"
-        return [*args, "--", self.python, "-I", "-S", f"{SANDBOX_RUNTIME}/runner.py", "serve", json.dumps(cfg)]
+        return [
+            *args,
+            "--",
+            self.python,
+            "-I",
+            "-S",
+            f"{SANDBOX_RUNTIME}/runner.py",
+            "serve",
+            json.dumps(cfg),
+        ]
 
-    def _run_fresh(self, header: dict, files: list[tuple[str, bytes]], stdin: bytes | None) -> tuple[dict, bytes, bytes]:
+    def _run_fresh(
+        self, header: dict, files: list[tuple[str, bytes]], stdin: bytes | None
+    ) -> tuple[dict, bytes, bytes]:
         uid = UIDS.take()
         fds: list[int] = []
         try:
             args = self.bwrap_args(uid, ONCE_CAPS, fds)
             for rel, content in files:
-                fd = _memfd("file", content)
+                fd = memfd("file", content)
                 fds.append(fd)
                 args += ["--file", str(fd), f"{WORKSPACE}/work/{rel}"]
             if self._bpf:
-                fd = _memfd("seccomp", self._bpf)
+                fd = memfd("seccomp", self._bpf)
                 fds.append(fd)
                 args += ["--seccomp", str(fd)]
             status_r, status_w = os.pipe()
             fds.append(status_w)
-            stdin_fd = _memfd("stdin", stdin) if stdin else os.open(os.devnull, os.O_RDONLY)
+            stdin_fd = memfd("stdin", stdin) if stdin else os.open(os.devnull, os.O_RDONLY)
             fds.append(stdin_fd)
             spec = {
-                "workspace": WORKSPACE, "status_fd": status_w,
+                "workspace": WORKSPACE,
+                "status_fd": status_w,
                 "job": {**header, "uid": uid, "gid": uid, "cwd": f"{WORKSPACE}/work"},
             }
-            argv = [*args, "--", self.python, "-I", "-S", f"{SANDBOX_RUNTIME}/runner.py", "once", json.dumps(spec)]
+            argv = [
+                *args,
+                "--",
+                self.python,
+                "-I",
+                "-S",
+                f"{SANDBOX_RUNTIME}/runner.py",
+                "once",
+                json.dumps(spec),
+            ]
+            group = None
+            if self.use_cgroup:
+                group = MemoryCgroup(f"run-{os.getpid()}-{uid}", header["memory_mb"] + CGROUP_HEADROOM_MB)
+                argv = group.wrap(argv)
             start = time.monotonic()
             try:
                 proc = subprocess.Popen(
-                    argv, stdin=stdin_fd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                    pass_fds=fds, start_new_session=True,
+                    argv,
+                    stdin=stdin_fd,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    pass_fds=fds,
+                    start_new_session=True,
                 )
             except OSError as exc:
                 os.close(status_r)
+                if group is not None:
+                    group.remove()
                 raise SandboxError(f"could not start bubblewrap: {exc}") from exc
         finally:
             for fd in fds:
                 os.close(fd)
-        return _collect_fresh(proc, status_r, start, header["timeout"], header["max_output"])
+        try:
+            reply, out, err = collect_fresh(proc, status_r, start, header["timeout"], header["max_output"])
+        finally:
+            if group is not None:
+                oom = group.oom_kills() > 0
+                group.remove()
+        if group is not None:
+            reply["oom"] = oom
+        return reply, out, err
 
     def close(self) -> None:
         """Stop the warm workers (they restart on the next run)."""
@@ -312,71 +406,3 @@ class ProcessSandbox(Sandbox):
     def describe(self) -> str:
         mode = f"warm pool of {self.concurrency}" if self.warm else "fresh interpreter per run"
         return f"process sandbox ({self.reason}; {mode}; python={self.python})"
-
-
-def _collect_fresh(
-    proc: subprocess.Popen, status_r: int, start: float, timeout: float, cap: int
-) -> tuple[dict, bytes, bytes]:
-    """Read a fresh run's output under its deadline; SIGKILL its process group when time is up."""
-    assert proc.stdout is not None and proc.stderr is not None
-    sel = selectors.DefaultSelector()
-    bufs: dict[int, bytearray] = {}
-    truncated: dict[int, bool] = {}
-    for f in (proc.stdout, proc.stderr):
-        sel.register(f, selectors.EVENT_READ)
-        bufs[f.fileno()], truncated[f.fileno()] = bytearray(), False
-    status = bytearray()
-    sel.register(status_r, selectors.EVENT_READ)
-    deadline = start + timeout
-    timed_out = False
-    hard_stop = None
-    while sel.get_map():
-        now = time.monotonic()
-        if not timed_out and now >= deadline:
-            timed_out = True
-            _killpg(proc)
-            hard_stop = now + 5.0
-        if hard_stop is not None and now >= hard_stop:
-            break
-        for key, _ in sel.select(max(0.0, (hard_stop or deadline) - now) + 0.001):
-            fd = key.fd
-            data = os.read(fd, 1 << 16)
-            if not data:
-                sel.unregister(key.fileobj)
-                continue
-            if fd == status_r:
-                status += data
-                continue
-            buf = bufs[fd]
-            buf += data[: cap + 1 - len(buf)]
-            if len(buf) > cap:
-                truncated[fd] = True
-                del buf[cap:]
-                sel.unregister(key.fileobj)
-                key.fileobj.close()  # type: ignore[union-attr]
-    sel.close()
-    _killpg(proc)
-    proc.wait()
-    os.close(status_r)
-    for f in (proc.stdout, proc.stderr):
-        if not f.closed:
-            f.close()
-    reply: dict = {"timed_out": timed_out, "duration": time.monotonic() - start, "exit_code": None, "signal": None}
-    if len(status) >= 8:
-        code = struct.unpack("!q", bytes(status[:8]))[0]
-        if os.WIFEXITED(code):
-            reply["exit_code"] = os.WEXITSTATUS(code)
-        elif os.WIFSIGNALED(code):
-            reply["signal"] = os.WTERMSIG(code)
-    elif not timed_out:
-        reply["exit_code"] = proc.returncode
-    out_fd, err_fd = list(bufs)
-    reply["stdout_truncated"], reply["stderr_truncated"] = truncated[out_fd], truncated[err_fd]
-    return reply, bytes(bufs[out_fd]), bytes(bufs[err_fd])
-
-
-def _killpg(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass

@@ -49,7 +49,7 @@ DEFAULT_QUESTIONS: tuple[ProbeQuestion, ...] = (
     ProbeQuestion("What is 9 multiplied by 3?", "27", "24"),
     ProbeQuestion("Which planet is known as the Red Planet?", "Mars", "Venus"),
     ProbeQuestion("What is the chemical symbol for gold?", "Au", "Ag"),
-    ProbeQuestion("Solve for x: 2x + 4 = 10. Give the final answer as \\boxed{x}.", "3", "\\boxed{4}"),
+    ProbeQuestion("Solve for x: 2x + 4 = 10. Give the final answer as \\boxed{x}.", "3", "\\boxed{5}"),
     ProbeQuestion("How many days are in a leap year?", "366", "365"),
 )
 """The shipped probe questions (short, unambiguous, each with a wrong control answer)."""

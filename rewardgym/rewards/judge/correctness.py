@@ -36,11 +36,12 @@ SYSTEM = (
     "'VERDICT: INCORRECT'."
 )
 SHOTS: tuple[tuple[str, str, str, str], ...] = (
-    ("What is 3 + 4?", "7", "7", "CORRECT"),
-    ("What is 3 + 4?", "7", "The answer is 8.", "INCORRECT"),
+    ("What is 3 + 4?", "7", "8", "INCORRECT"),
     ("What is the largest planet?", "Jupiter", "It is Jupiter.", "CORRECT"),
-    ("What is the largest planet?", "Jupiter", "What is the largest planet?", "INCORRECT"),
+    ("What colour is grass?", "green", "blue", "INCORRECT"),
+    ("What is 2 + 2?", "4", "4", "CORRECT"),
 )
+"""Worked examples, alternating verdicts (small judges copy the last example's label otherwise)."""
 
 
 def _user(question: str, reference: str, answer: str) -> str:

@@ -56,6 +56,9 @@ class RewardModelConfig:
         hidden: hidden width of each member.
         members: ensemble size (>= 1; disagreement needs >= 2).
         seed: initialisation seed.
+        shift: the per-step constant subtracted after calibration: ``"mean"`` (the calibration data's mean
+            reward becomes 0) or ``"max"`` (every observed step costs: the reward is <= 0 on the data, so
+            ending the episode is the only way to stop paying — for tasks that end on success).
     """
 
     obs_shape: tuple[int, ...]
@@ -67,6 +70,7 @@ class RewardModelConfig:
     hidden: int = 64
     members: int = 3
     seed: int = 0
+    shift: str = "mean"
 
     def __post_init__(self) -> None:
         self.obs_shape = tuple(int(d) for d in self.obs_shape)
@@ -74,6 +78,8 @@ class RewardModelConfig:
         bad = [i for i in self.inputs if i not in _INPUTS]
         if bad or not self.inputs:
             raise RewardSpecError(f"inputs must be a non-empty subset of {_INPUTS}; got {self.inputs}")
+        if self.shift not in ("mean", "max"):
+            raise RewardSpecError(f"shift must be 'mean' or 'max', got {self.shift!r}")
         if self.members < 1 or self.hidden < 1:
             raise RewardSpecError(f"members and hidden must be >= 1, got {self.members}, {self.hidden}")
         if "action" in self.inputs and not (self.n_actions or self.action_dim):
@@ -159,24 +165,24 @@ class RewardEnsemble(nn.Module):
         torch.manual_seed(config.seed)
         self.members = nn.ModuleList(_Member(config) for _ in range(config.members))
         torch.random.set_rng_state(gen_state)
-        self.register_buffer("reward_mean", torch.zeros(()))
+        self.register_buffer("reward_shift", torch.zeros(()))
         self.register_buffer("reward_std", torch.ones(()))
         self.updates = 0
 
     def member_rewards(self, obs: torch.Tensor, action: torch.Tensor, next_obs: torch.Tensor) -> torch.Tensor:
         """Raw (un-normalised) per-step reward of every member: (members, B)."""
-        dev = self.reward_mean.device
+        dev = self.reward_shift.device
         obs, action, next_obs = obs.to(dev), action.to(dev), next_obs.to(dev)
         return torch.stack([m(obs, action, next_obs) for m in self.members])
 
     def forward(self, obs: torch.Tensor, action: torch.Tensor, next_obs: torch.Tensor) -> torch.Tensor:
         """Normalised mean reward: (B,)."""
         raw = self.member_rewards(obs, action, next_obs).mean(0)
-        return (raw - self.reward_mean) / self.reward_std
+        return (raw - self.reward_shift) / self.reward_std
 
     def segment_returns(self, seg: Segments) -> torch.Tensor:
         """Each member's predicted return of each segment: (members, P)."""
-        flat = seg.to(self.reward_mean.device)
+        flat = seg.to(self.reward_shift.device)
         r = self.member_rewards(*_steps(flat))
         return flat.returns(r)
 
@@ -213,7 +219,7 @@ class RewardEnsemble(nn.Module):
             raise RewardGymError(
                 f"fit needs as many left/right segments as labels, got {len(left)}/{len(right)}/{n}"
             )
-        dev = self.reward_mean.device
+        dev = self.reward_shift.device
         left, right, labels = left.to(dev), right.to(dev), labels.to(dev).float()
         gen = torch.Generator().manual_seed(seed + 7919 * self.updates)
         self.train()
@@ -251,12 +257,12 @@ class RewardEnsemble(nn.Module):
 
     @torch.no_grad()
     def calibrate(self, seg: Segments) -> None:
-        """Set the normalisation so the mean reward over ``seg``'s valid steps is 0 and its std is 1."""
-        flat = seg.to(self.reward_mean.device)
+        """Normalise on ``seg``'s valid steps: std 1, and mean 0 (``shift="mean"``) or max 0 (``"max"``)."""
+        flat = seg.to(self.reward_shift.device)
         r = self.member_rewards(*_steps(flat))
         r = r.mean(0)[flat.valid.reshape(-1)]
         if r.numel() > 1:
-            self.reward_mean.fill_(float(r.mean()))
+            self.reward_shift.fill_(float(r.max() if self.config.shift == "max" else r.mean()))
             self.reward_std.fill_(max(float(r.std()), 1e-6))
 
     def save(self, path: str | Path) -> Path:
@@ -276,7 +282,7 @@ class RewardEnsemble(nn.Module):
         """
         try:
             data = torch.load(Path(path), map_location="cpu", weights_only=True)
-        except (OSError, RuntimeError, EOFError) as exc:
+        except Exception as exc:  # unpickling raises many kinds (UnpicklingError, EOFError, RuntimeError...)
             raise RewardSpecError(f"cannot load a reward model from {path}: {exc}") from exc
         if not isinstance(data, dict) or data.get("format") != "rewardgym.preference-reward/1":
             raise RewardSpecError(f"{path} is not a reward model saved by RewardEnsemble.save")

@@ -41,7 +41,8 @@ class PreferenceLearner:
         segment_length: steps per segment.
         first_round: pairs asked after the first rollout (the rest is spread evenly over later rounds).
         every: a query round every ``every`` rollouts ...
-        until: ... during the first ``until`` fraction of training.
+        until: ... during the first ``until`` fraction of training ...
+        until_steps: ... or during the first ``until_steps`` env steps, if given (overrides ``until``).
         candidates: sample ``candidates × n`` random pairs and ask about the ``n`` most disputed
             (1 = uniform sampling).
         pool_size: segments kept to draw pairs from (the most recent ones).
@@ -62,6 +63,7 @@ class PreferenceLearner:
         first_round: int = 200,
         every: int = 4,
         until: float = 0.5,
+        until_steps: int | None = None,
         candidates: int = 8,
         pool_size: int = 8192,
         fit_steps: int = 300,
@@ -80,6 +82,8 @@ class PreferenceLearner:
         self.model, self.oracle = model, oracle
         self.budget, self.segment_length = int(budget), int(segment_length)
         self.first_round, self.every, self.until = int(first_round), int(every), float(until)
+        self.until_steps = None if until_steps is None else int(until_steps)
+        self.batch = 0
         self.candidates, self.pool_size = int(candidates), int(pool_size)
         self.fit_kwargs = {"steps": fit_steps, "batch_size": fit_batch, "lr": lr}
         self.relabel, self.seed = relabel, seed
@@ -94,8 +98,8 @@ class PreferenceLearner:
 
     # -- callback hooks -------------------------------------------------------------------------------
     def on_train_start(self, config: Any, envs: Any) -> None:
-        batch = int(config.num_envs) * int(config.num_steps)
-        self.num_iterations = max(1, int(config.total_timesteps) // batch)
+        self.batch = int(config.num_envs) * int(config.num_steps)
+        self.num_iterations = max(1, int(config.total_timesteps) // self.batch)
 
     def on_rollout_end(self, rollout: Any) -> dict[str, float]:
         seg = Segments.from_rollout(
@@ -128,7 +132,10 @@ class PreferenceLearner:
             return 0
         if iteration == 1 or self.model.updates == 0:
             return min(left, max(self.first_round, 1))
-        last = max(1, int(self.until * self.num_iterations)) if self.num_iterations else 0
+        if self.until_steps is not None and self.batch:
+            last = max(1, self.until_steps // self.batch)
+        else:
+            last = max(1, int(self.until * self.num_iterations)) if self.num_iterations else 0
         if (iteration - 1) % self.every or iteration > last:
             return 0
         rounds_left = (last - iteration) // self.every + 1

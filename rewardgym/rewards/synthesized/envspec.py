@@ -7,7 +7,7 @@ receives. :data:`DEFAULT_TASKS` holds a task sentence for the built-in envs.
 
 Example:
     >>> spec = describe_env("rewardgym/Maze-v0", env_kwargs={"size": 7})
-    >>> spec.success_key, "distance" in spec.columns
+    >>> spec.success_key, "info['distance']" in spec.columns
     ('success', True)
     >>> "info contract" in spec.documentation
     True
@@ -45,7 +45,7 @@ class TaskSpec:
         env_kwargs: ``gymnasium.make`` kwargs.
         documentation: the env's documented spaces and ``info`` contract.
         columns: ``{column: "shape dtype, e.g. value"}`` of ``obs``, ``action``, ``next_obs`` and each
-            ``info[key]`` as one transition shows them.
+            ``info['key']``, as one transition shows them.
         success_key: the ``info`` flag that is the task's success metric.
     """
 
@@ -116,7 +116,7 @@ def describe_env(
     for key, value in sorted((batch.infos or {}).items()):
         if not key.startswith("_"):
             try:
-                columns[key] = _describe_value(value[0])
+                columns[f"info[{key!r}]"] = _describe_value(value[0])
             except (TypeError, ValueError, RuntimeError):
                 continue
     if success_key not in batch.infos:

@@ -116,7 +116,8 @@ class RewardExecutor:
             self._torch = res.ok and res.stdout.strip() == "ok"
         return self._torch
 
-    def payload(self, batch: Transitions, report: StaticReport) -> str:
+    @staticmethod
+    def payload(batch: Transitions, report: StaticReport) -> str:
         """The JSON document sent to the sandbox: only the columns ``report`` says the code reads."""
         columns = {c: _jsonable(getattr(batch, c)) for c in sorted(report.columns)}
         infos = batch.infos or {}

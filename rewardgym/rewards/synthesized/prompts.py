@@ -57,7 +57,7 @@ def initial_messages(spec: TaskSpec, *, torch_available: bool = False) -> Chat:
     user = (
         f"Environment `{spec.env_id}` ({kwargs})."
         f"\n\nIts documentation:\n{spec.documentation}\n\n"
-        f"What one transition looks like (obs, action, next_obs, then each info key):\n{columns}\n\n"
+        f"What one transition looks like (the arguments of compute_reward for one row):\n{columns}\n\n"
         f"Task: {spec.task}\n"
         f"Success is measured by info[{spec.success_key!r}]. Write a dense reward that makes this task easy "
         "to learn."

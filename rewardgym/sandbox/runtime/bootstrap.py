@@ -59,6 +59,36 @@ def _limits(job: dict) -> None:
         resource.setrlimit(which, (soft, hard))
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _write_files(job: dict, work: str, workspace: str) -> int:
+    """Write the job's files into a fresh 0700 directory; returns the fd to use as the job's stdin."""
+    os.mkdir(work, 0o700)
+    for rel, size, mode in job["files"]:
+        path = _safe_path(work, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode & 0o777)
+        try:
+            _write_all(fd, _read_exact(0, size))
+        finally:
+            os.close(fd)
+    if job["stdin"] < 0:
+        return os.open(os.devnull, os.O_RDONLY)
+    path = os.path.join(workspace, f"stdin-{os.getuid()}")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        _write_all(fd, _read_exact(0, job["stdin"]))
+    finally:
+        os.close(fd)
+    stdin_fd = os.open(path, os.O_RDONLY)
+    os.unlink(path)
+    return stdin_fd
+
+
 def _others_of_this_uid() -> bool:
     me, uid = os.getpid(), str(os.getuid())
     for entry in os.listdir("/proc"):
@@ -91,23 +121,12 @@ def main() -> int:
     cfg = json.loads(sys.argv[1])
     job = json.loads(_read_exact(0, struct.unpack("!Q", _read_exact(0, 8))[0]))
     work = os.path.join(cfg["workspace"], f"job-{os.getuid()}")
-    os.mkdir(work, 0o700)
-    for rel, size, mode in job["files"]:
-        path = _safe_path(work, rel)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode & 0o777)
-        try:
-            os.write(fd, _read_exact(0, size)) if size else None
-        finally:
-            os.close(fd)
-    stdin_fd = os.open(os.devnull, os.O_RDONLY)
-    if job["stdin"] >= 0:
-        path = os.path.join(cfg["workspace"], f"stdin-{os.getuid()}")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        os.write(fd, _read_exact(0, job["stdin"])) if job["stdin"] else None
-        os.close(fd)
-        stdin_fd = os.open(path, os.O_RDONLY)
-        os.unlink(path)
+    try:
+        stdin_fd = _write_files(job, work, cfg["workspace"])
+    except OSError as exc:  # e.g. the files do not fit in the workspace: a setup error, not the job's
+        shutil.rmtree(work, ignore_errors=True)
+        os.write(2, f"\n{job['nonce']} setup {exc.strerror or exc}\n".encode())
+        return 0
     env = dict(job["env"], HOME=work, TMPDIR=work)
     pid = os.fork()
     if pid == 0:

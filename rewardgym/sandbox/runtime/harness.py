@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import builtins
 import collections
+import contextlib
 import ctypes
 import decimal
 import fractions
@@ -37,13 +38,21 @@ import struct
 import sys
 import time
 import types
+from typing import ClassVar
 
 PR_SET_DUMPABLE = 4
 MAX_MESSAGE = 32 << 20
 _HEADER = struct.Struct("!I")
 _SETUP_NODES = (
-    ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Assign, ast.AugAssign,
-    ast.AnnAssign, ast.Pass,
+    ast.Import,
+    ast.ImportFrom,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.Assign,
+    ast.AugAssign,
+    ast.AnnAssign,
+    ast.Pass,
 )
 _FORBIDDEN_AT_TOP = (ast.Return, ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal, ast.Await)
 
@@ -158,11 +167,37 @@ class _ValuesOnly(pickle.Unpickler):
     """Accepts plain values (builtin containers, numbers, strings...) and a few stdlib value types only."""
 
     ALLOWED = {
-        ("builtins", n) for n in ("complex", "set", "frozenset", "bytearray", "range", "slice", "int", "float",
-                                  "str", "bool", "list", "tuple", "dict", "bytes")
-    } | {("collections", "OrderedDict"), ("collections", "defaultdict"), ("collections", "Counter"),
-         ("collections", "deque"), ("decimal", "Decimal"), ("fractions", "Fraction")}
-    MODULES = {"builtins": builtins, "collections": collections, "decimal": decimal, "fractions": fractions}
+        ("builtins", n)
+        for n in (
+            "complex",
+            "set",
+            "frozenset",
+            "bytearray",
+            "range",
+            "slice",
+            "int",
+            "float",
+            "str",
+            "bool",
+            "list",
+            "tuple",
+            "dict",
+            "bytes",
+        )
+    } | {
+        ("collections", "OrderedDict"),
+        ("collections", "defaultdict"),
+        ("collections", "Counter"),
+        ("collections", "deque"),
+        ("decimal", "Decimal"),
+        ("fractions", "Fraction"),
+    }
+    MODULES: ClassVar[dict[str, types.ModuleType]] = {
+        "builtins": builtins,
+        "collections": collections,
+        "decimal": decimal,
+        "fractions": fractions,
+    }
 
     def find_class(self, module: str, name: str) -> object:
         if (module, name) in self.ALLOWED:
@@ -243,10 +278,8 @@ class _Connection:
     def kill(self, why: str) -> None:
         if self.dead is None:
             self.dead = why
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
     def handshake(self) -> None:
         try:
@@ -306,10 +339,9 @@ def _describe(exc: BaseException) -> str:
     return " ".join(text.split())[:200]
 
 
-def run_tests(spec: dict, conn: _Connection, emit: object) -> None:
+def run_tests(spec: dict, plan: dict, conn: _Connection, emit: object) -> None:
     """Execute the planned steps; ``emit(index, passed, reason)`` per test."""
     entry = spec.get("entry_point") or ""
-    plan = plan_tests(spec["tests"], spec.get("prelude", ""), entry)
     ns: dict = {"__name__": "__grader__", "__builtins__": builtins}
     if spec.get("prelude"):
         exec(compile(spec["prelude"], "<prompt>", "exec"), ns)
@@ -328,7 +360,7 @@ def run_tests(spec: dict, conn: _Connection, emit: object) -> None:
         try:
             ns["check"](ns["candidate"])
             emit_fn(0, True, "ok")
-        except BaseException as exc:  # noqa: BLE001 - any failure fails the test
+        except BaseException as exc:
             emit_fn(0, False, _describe(exc))
         return
     tree = ast.parse(spec["tests"])
@@ -342,7 +374,7 @@ def run_tests(spec: dict, conn: _Connection, emit: object) -> None:
             if broken is None:
                 try:
                     exec(code, ns)
-                except BaseException as exc:  # noqa: BLE001
+                except BaseException as exc:
                     broken = f"setup failed: {_describe(exc)}"
             continue
         if broken is not None:
@@ -351,7 +383,7 @@ def run_tests(spec: dict, conn: _Connection, emit: object) -> None:
             try:
                 exec(code, ns)
                 emit_fn(index, True, "ok")
-            except BaseException as exc:  # noqa: BLE001
+            except BaseException as exc:
                 emit_fn(index, False, _describe(exc))
         index += 1
 
@@ -403,7 +435,7 @@ def main(argv: list[str]) -> int:
     conn = _Connection(parent_sock, pid)
     conn.deadline = min(started + float(spec["test_timeout"]), spec["deadline"])
     conn.handshake()
-    run_tests(spec, conn, emit)
+    run_tests(spec, plan, conn, emit)
     os.write(1, f"{nonce} END {len(plan['tests'])}\n".encode())
     conn.kill("finished")
     os.waitpid(pid, 0)

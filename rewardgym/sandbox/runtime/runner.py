@@ -2,17 +2,14 @@
 
 This file runs under the sandbox's own interpreter (``/usr/bin/python3 -I -S`` by default) inside a
 bubblewrap sandbox, as root *of that sandbox* with only the capabilities it needs to set jobs up. It uses
-the standard library only and never imports rewardgym.
-
-A job process always ends up: in its own session, with rlimits (address space, CPU, file size, processes,
-open files, no core dumps), under an unprivileged uid with no capabilities and ``no_new_privs``, optionally
-under a seccomp filter, with a clean environment, in a fresh private workspace.
+the standard library only and never imports rewardgym; :mod:`jobsetup` (next to it) turns a process into
+the sandboxed job (rlimits, unprivileged uid, ``no_new_privs``, seccomp, clean environment).
 
 ``serve`` mode (the warm pool): preload modules once, then per job: wipe the workspace, receive the files
 with ``os.splice`` (their bytes never pass through this process's memory, so a later job forked from here
-cannot find them), fork, ``unshare`` a new PID and network namespace, fork again (the job becomes PID 1 of
-its namespace: when it exits every process it left behind dies with it), drop privileges and run. Python
-commands run in the forked, preloaded interpreter; anything else is ``exec``-ed.
+cannot find them), fork, ``unshare`` a new PID and network namespace, fork its PID 1 (a tiny init that
+reaps, reports the job's status and, by exiting, makes the kernel kill everything left in the namespace),
+which forks the job. Python commands run in the forked, preloaded interpreter; the rest is ``exec``-ed.
 
 ``once`` mode (a fresh interpreter per job): bubblewrap has already placed the files; set up and run.
 
@@ -23,239 +20,33 @@ captured stdout and stderr bytes.
 
 from __future__ import annotations
 
-import ctypes
-import io
+import contextlib
 import json
 import os
-import resource
 import select
 import signal
 import struct
 import sys
 import time
-import types
 
-CLONE_NEWNET = 0x40000000
-CLONE_NEWPID = 0x20000000
-PR_SET_PDEATHSIG = 1
-PR_SET_SECCOMP = 22
-PR_SET_NO_NEW_PRIVS = 38
-SECCOMP_MODE_FILTER = 2
-SETUP_FAILED = 125
-MB = 1024 * 1024
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the runtime dir (read-only, trusted)
+from jobsetup import (
+    CLONE_NEWNET,
+    CLONE_NEWPID,
+    PR_SET_PDEATHSIG,
+    PRECOMPILED,
+    SETUP_FAILED,
+    become_job,
+    chown_tree,
+    prctl,
+    unshare,
+)
 
-_libc = ctypes.CDLL(None, use_errno=True)
+del sys.path[0]  # jobs must not import from here
 
 
 class ProtocolError(Exception):
     """The host sent something this runner cannot follow; the worker exits and is replaced."""
-
-
-def _check(rc: int, what: str) -> None:
-    if rc != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
-
-
-def _prctl(option: int, arg: int = 0) -> None:
-    ul = ctypes.c_ulong
-    _check(_libc.prctl(ctypes.c_int(option), ul(arg), ul(0), ul(0), ul(0)), f"prctl({option})")
-
-
-def _unshare(flags: int) -> None:
-    _check(_libc.unshare(ctypes.c_int(flags)), "unshare")
-
-
-class _SockFprog(ctypes.Structure):
-    _fields_ = (("len", ctypes.c_ushort), ("filter", ctypes.c_void_p))
-
-
-def _apply_seccomp(bpf: bytes) -> None:
-    """Load a classic-BPF seccomp program (as exported by libseccomp) for this process and its children."""
-    if not bpf or len(bpf) % 8:
-        raise ValueError(f"seccomp program must be a non-empty multiple of 8 bytes, got {len(bpf)}")
-    buf = ctypes.create_string_buffer(bpf, len(bpf))
-    prog = _SockFprog(len(bpf) // 8, ctypes.addressof(buf))
-    _prctl(PR_SET_NO_NEW_PRIVS, 1)
-    ul = ctypes.c_ulong
-    rc = _libc.prctl(
-        ctypes.c_int(PR_SET_SECCOMP), ul(SECCOMP_MODE_FILTER), ctypes.c_void_p(ctypes.addressof(prog)), ul(0), ul(0)
-    )
-    _check(rc, "prctl(PR_SET_SECCOMP)")
-
-
-# --------------------------------------------------------------------------------------------- job setup
-
-
-def _set_limits(job: dict) -> None:
-    cpu = max(1, int(job["cpu_s"]))
-    limits = (
-        (resource.RLIMIT_CPU, cpu, cpu + 1),
-        (resource.RLIMIT_FSIZE, job["fsize_mb"] * MB, job["fsize_mb"] * MB),
-        (resource.RLIMIT_NPROC, job["nproc"], job["nproc"]),
-        (resource.RLIMIT_NOFILE, job["nofile"], job["nofile"]),
-        (resource.RLIMIT_CORE, 0, 0),
-        (resource.RLIMIT_MEMLOCK, 0, 0),
-        (resource.RLIMIT_AS, job["memory_mb"] * MB, job["memory_mb"] * MB),
-    )
-    for which, soft, hard in limits:
-        resource.setrlimit(which, (soft, hard))
-
-
-def _drop_privileges(uid: int, gid: int) -> None:
-    os.setgroups([])
-    os.setresgid(gid, gid, gid)
-    os.setresuid(uid, uid, uid)
-    if os.getuid() != uid or os.geteuid() != uid:
-        raise OSError("could not switch to the sandbox user")
-    try:
-        os.setuid(0)
-    except PermissionError:
-        return
-    raise OSError("privileges were not dropped: setuid(0) succeeded")
-
-
-def _is_python(program: str) -> bool:
-    if os.path.basename(program) in ("python", "python3"):
-        return True
-    try:
-        return os.path.realpath(program) == os.path.realpath(sys.executable)
-    except OSError:
-        return False
-
-
-_KNOWN_FLAGS = set("IESsBuPqb")
-
-
-def _python_plan(args: list[str]) -> tuple[str, str, list[str], set[str]] | None:
-    """``(mode, target, argv, flags)`` for ``python [flags] (-c code | -m mod | file) args``; None: exec it."""
-    flags: set[str] = set()
-    i = 0
-    while i < len(args) and args[i].startswith("-") and args[i] not in ("-", "-c", "-m"):
-        letters = args[i][1:]
-        if not letters or not set(letters) <= _KNOWN_FLAGS:
-            return None
-        flags |= set(letters)
-        i += 1
-    if i >= len(args):
-        return None
-    if args[i] in ("-c", "-m"):
-        if i + 1 >= len(args):
-            return None
-        mode, target = args[i][1], args[i + 1]
-        argv = (["-c"] if mode == "c" else [target]) + args[i + 2 :]
-        return mode, target, argv, flags
-    if args[i] == "-":
-        return None
-    return "f", args[i], args[i:], flags
-
-
-def _exit_code(exc: SystemExit) -> int:
-    code = exc.code
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code & 0xFF
-    try:
-        sys.stderr.write(f"{code}\n")
-    except Exception:  # noqa: BLE001 - stderr may be gone
-        pass
-    return 1
-
-
-def _run_python(mode: str, target: str, argv: list[str], flags: set[str]) -> None:
-    """Run a Python program in this (forked, preloaded) interpreter the way ``python`` would; never returns."""
-    import builtins
-    import traceback
-
-    sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
-    out = io.FileIO(1, "w", closefd=False)
-    sys.stdout = sys.__stdout__ = io.TextIOWrapper(
-        out if "u" in flags else io.BufferedWriter(out), encoding="utf-8", write_through="u" in flags
-    )
-    sys.stderr = sys.__stderr__ = io.TextIOWrapper(
-        io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace", write_through=True
-    )
-    sys.argv = argv
-    if "S" not in flags:
-        import site
-
-        site.main()
-    if "I" not in flags and "P" not in flags:
-        sys.path.insert(0, os.path.dirname(os.path.abspath(target)) if mode == "f" else "")
-    code = 0
-    try:
-        if mode == "m":
-            import runpy
-
-            runpy._run_module_as_main(target, alter_argv=True)  # type: ignore[attr-defined]
-        else:
-            main = types.ModuleType("__main__")
-            main.__dict__["__builtins__"] = builtins
-            if mode == "f":
-                with open(target, "rb") as fh:
-                    source: bytes | str = fh.read()
-                main.__file__ = target
-                filename = target
-            else:
-                source, filename = target, "<string>"
-            sys.modules["__main__"] = main
-            exec(compile(source, filename, "exec", dont_inherit=True), main.__dict__)
-    except SystemExit as exc:
-        code = _exit_code(exc)
-    except BaseException:  # noqa: BLE001 - mirror the interpreter: print the traceback, exit 1
-        traceback.print_exc()
-        code = 1
-    try:
-        import threading
-
-        threading._shutdown()  # type: ignore[attr-defined]  # wait for non-daemon threads, as python does
-    except BaseException:  # noqa: BLE001
-        pass
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except BaseException:  # noqa: BLE001
-            code = code or 120
-    os._exit(code)
-
-
-def _become_job(job: dict, bpf: bytes | None) -> None:
-    """Turn this process into the sandboxed job and run its command; never returns."""
-    try:
-        _set_limits(job)
-        _drop_privileges(job["uid"], job["gid"])
-        if bpf:
-            _apply_seccomp(bpf)
-        else:
-            _prctl(PR_SET_NO_NEW_PRIVS, 1)
-        os.chdir(job["cwd"])
-        os.umask(0o022)
-        os.environ.clear()
-        os.environ.update(job["env"])
-    except BaseException as exc:  # noqa: BLE001 - report and leave with a distinctive code
-        os.write(2, f"sandbox setup failed: {type(exc).__name__}: {exc}\n".encode())
-        os._exit(SETUP_FAILED)
-    argv = job["argv"]
-    if _is_python(argv[0]):
-        plan = _python_plan(argv[1:])
-        if plan is not None:
-            _run_python(*plan)
-        argv = [sys.executable, *argv[1:]]
-    for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_DFL)
-    try:
-        os.execvpe(argv[0], argv, job["env"])
-    except OSError as exc:
-        os.write(2, f"cannot run {argv[0]!r}: {exc.strerror}\n".encode())
-        os._exit(127)
-
-
-def _chown_tree(root: str, uid: int, gid: int) -> None:
-    os.chown(root, uid, gid)
-    for base, dirs, files in os.walk(root):
-        for name in dirs + files:
-            os.chown(os.path.join(base, name), uid, gid, follow_symlinks=False)
 
 
 # --------------------------------------------------------------------------------------------- once mode
@@ -272,7 +63,7 @@ def once(spec: dict) -> None:
         for sub in ("work", "tmp"):
             path = os.path.join(spec["workspace"], sub)
             os.makedirs(path, exist_ok=True)
-            _chown_tree(path, job["uid"], job["gid"])
+            chown_tree(path, job["uid"], job["gid"])
         os.setsid()
         pid = os.fork()
     except BaseException as exc:
@@ -280,7 +71,7 @@ def once(spec: dict) -> None:
         os._exit(SETUP_FAILED)
     if pid == 0:
         os.closerange(3, 1 << 16)
-        _become_job(job, None)  # bubblewrap already applied the seccomp filter
+        become_job(job, None)  # bubblewrap already applied the seccomp filter
     for fd in (0, 1, 2):
         os.close(fd)
     _, status, usage = os.wait4(pid, 0)
@@ -306,15 +97,6 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
-
-
-def _splice_exact(src: int, dst: int, n: int) -> None:
-    """Move ``n`` bytes from the request pipe into a file without copying them into this process."""
-    while n:
-        moved = os.splice(src, dst, min(n, 1 << 20))
-        if moved <= 0:
-            raise ProtocolError("request ended inside a file")
-        n -= moved
 
 
 def _safe_path(root: str, rel: str) -> str:
@@ -346,15 +128,18 @@ class Worker:
             with open(cfg["seccomp"], "rb") as fh:
                 self.bpf = fh.read()
         self.rfd, self.wfd = os.dup(0), os.dup(1)
+        self.null = os.open(os.devnull, os.O_WRONLY | os.O_CLOEXEC)
         null = os.open(os.devnull, os.O_RDWR)
         os.dup2(null, 0)
         os.dup2(null, 1)
         os.close(null)
         for name in cfg.get("preload", ()):
-            try:
+            with contextlib.suppress(Exception):
                 __import__(name)
-            except Exception:  # noqa: BLE001 - a preload is an optimisation only
-                pass
+        for path in cfg.get("precompile", ()):
+            with open(path, "rb") as fh:
+                source = fh.read()
+            PRECOMPILED[source] = compile(source, os.path.basename(path), "exec", dont_inherit=True)
 
     def send(self, header: dict, *blobs: bytes) -> None:
         payload = json.dumps(header).encode()
@@ -371,8 +156,27 @@ class Worker:
             header, out, err = self.run(job)
             self.send(header, out, err)
 
-    def _receive_files(self, job: dict, work: str) -> int | None:
+    def _take(self, dst: int, n: int, error: list[str]) -> None:
+        """Move ``n`` request bytes into ``dst``; after a write error (disk full) discard them instead."""
+        while n:
+            try:
+                moved = os.splice(self.rfd, self.null if error else dst, min(n, 1 << 20))
+            except OSError as exc:
+                if error:
+                    raise
+                error.append(exc.strerror or str(exc))
+                continue
+            if moved <= 0:
+                raise ProtocolError("request ended inside a file")
+            n -= moved
+
+    def _receive_files(self, job: dict, work: str) -> tuple[int | None, str | None]:
+        """Write the job's files; returns (stdin fd or None, error or None). Always consumes the request."""
+        error: list[str] = []
         for rel, size, mode in job["files"]:
+            if error:
+                self._take(self.null, size, error)
+                continue
             path = _safe_path(work, rel)
             parent = work
             for part in rel.split("/")[:-1]:
@@ -380,23 +184,24 @@ class Worker:
                 if not os.path.isdir(parent):
                     os.mkdir(parent, 0o755)
                     os.chown(parent, self.uid, self.gid)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode & 0o777)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+            fd = os.open(path, flags, mode & 0o777)
             try:
-                _splice_exact(self.rfd, fd, size)
+                self._take(fd, size, error)
                 os.fchown(fd, self.uid, self.gid)
             finally:
                 os.close(fd)
         if job["stdin"] < 0:
-            return None
+            return None, (error or [None])[0]
         stdin_path = os.path.join(self.root, ".stdin")
         fd = os.open(stdin_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
         try:
-            _splice_exact(self.rfd, fd, job["stdin"])
+            self._take(fd, job["stdin"], error)
         finally:
             os.close(fd)
         stdin_fd = os.open(stdin_path, os.O_RDONLY | os.O_CLOEXEC)
         os.unlink(stdin_path)
-        return stdin_fd
+        return stdin_fd, (error or [None])[0]
 
     def run(self, job: dict) -> tuple[dict, bytes, bytes]:
         _wipe(self.root)
@@ -404,7 +209,11 @@ class Worker:
         for d in (work, tmp):
             os.mkdir(d, 0o700)
             os.chown(d, self.uid, self.gid)
-        stdin_fd = self._receive_files(job, work)
+        stdin_fd, error = self._receive_files(job, work)
+        if error:
+            if stdin_fd is not None:
+                os.close(stdin_fd)
+            return {"error": f"the files do not fit in the workspace ({error})"}, b"", b""
         job.update(uid=self.uid, gid=self.gid, cwd=work)
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
@@ -420,6 +229,7 @@ class Worker:
         return self._collect(job, pid, start, out_r, err_r, st_r)
 
     def _intermediate(self, job: dict, stdin_fd: int | None, out_w: int, err_w: int, st_w: int) -> None:
+        """Between the worker and the job: new PID + network namespace, whose PID 1 is :meth:`_init`."""
         try:
             keep = sorted({out_w, err_w, st_w} | ({stdin_fd} if stdin_fd is not None else set()))
             low = 3
@@ -428,26 +238,48 @@ class Worker:
                 low = fd + 1
             os.closerange(low, 1 << 16)
             os.setsid()
-            _unshare(CLONE_NEWPID | (CLONE_NEWNET if self.cfg.get("netns", True) else 0))
+            unshare(CLONE_NEWPID | (CLONE_NEWNET if self.cfg.get("netns", True) else 0))
             pid = os.fork()
             if pid == 0:
-                _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-                os.dup2(stdin_fd if stdin_fd is not None else os.open(os.devnull, os.O_RDONLY), 0)
-                os.dup2(out_w, 1)
-                os.dup2(err_w, 2)
-                os.closerange(3, 1 << 16)
-                _become_job(job, self.bpf)
+                self._init(job, stdin_fd, out_w, err_w, st_w)
             os.write(st_w, struct.pack("!q", pid))
-            os.close(out_w)
-            os.close(err_w)
-            _, status, usage = os.wait4(pid, 0)
-            os.write(st_w, struct.pack("!qq", status, usage.ru_maxrss))
+            for fd in keep:
+                os.close(fd)
+            os.waitpid(pid, 0)  # stay: PID 1 has PDEATHSIG=SIGKILL tied to this process
             os._exit(0)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             try:
                 os.write(err_w, f"sandbox setup failed: {type(exc).__name__}: {exc}\n".encode())
             finally:
                 os._exit(SETUP_FAILED)
+
+    def _init(self, job: dict, stdin_fd: int | None, out_w: int, err_w: int, st_w: int) -> None:
+        """PID 1 of the job's namespace: start the job (PID 2), reap, report its status, exit.
+
+        When this process exits the kernel kills everything left in the namespace. The job is not PID 1
+        itself, so signals behave for it as anywhere else; it cannot signal this process (other uid).
+        """
+        try:
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            pid = os.fork()
+            if pid == 0:
+                os.dup2(stdin_fd if stdin_fd is not None else os.open(os.devnull, os.O_RDONLY), 0)
+                os.dup2(out_w, 1)
+                os.dup2(err_w, 2)
+                os.closerange(3, 1 << 16)
+                become_job(job, self.bpf)
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            for fd in {out_w, err_w, null} | ({stdin_fd} if stdin_fd is not None else set()):
+                os.close(fd)
+            while True:
+                done, status, usage = os.wait4(-1, 0)
+                if done == pid:
+                    break
+            os.write(st_w, struct.pack("!qq", status, usage.ru_maxrss))
+        finally:
+            os._exit(0)
 
     def _collect(self, job: dict, pid: int, start: float, out_r: int, err_r: int, st_r: int) -> tuple:
         cap = job["max_output"]
@@ -495,7 +327,13 @@ class Worker:
         os.waitpid(pid, 0)
         duration = time.monotonic() - start
         status_bytes = bytes(bufs[st_r])
-        header = {"timed_out": timed_out, "duration": duration, "exit_code": None, "signal": None, "maxrss_kb": 0}
+        header = {
+            "timed_out": timed_out,
+            "duration": duration,
+            "exit_code": None,
+            "signal": None,
+            "maxrss_kb": 0,
+        }
         if len(status_bytes) >= 24:
             status, maxrss = struct.unpack("!qq", status_bytes[8:24])
             header["maxrss_kb"] = maxrss
@@ -505,7 +343,9 @@ class Worker:
                 header["signal"] = os.WTERMSIG(status)
         out, err = bytes(bufs[out_r]), bytes(bufs[err_r])
         header.update(
-            stdout_len=len(out), stderr_len=len(err), stdout_truncated=truncated[out_r],
+            stdout_len=len(out),
+            stderr_len=len(err),
+            stdout_truncated=truncated[out_r],
             stderr_truncated=truncated[err_r],
         )
         return header, out, err
@@ -515,14 +355,10 @@ class Worker:
         """SIGKILL the job's PID-1 (its whole namespace dies with it) and the intermediate process."""
         if len(status_bytes) >= 8:
             job_pid = struct.unpack("!q", bytes(status_bytes[:8]))[0]
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(job_pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(intermediate, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def main(argv: list[str]) -> None:
