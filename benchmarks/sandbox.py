@@ -52,9 +52,7 @@ def _sandbox(kind: str, warm: bool, concurrency: int):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--concurrency", type=int, default=os.cpu_count() or 2)
-    parser.add_argument(
-        "--docker-run-n", type=int, default=32, help="solutions graded by the docker-run peer"
-    )
+    parser.add_argument("--docker-run-n", type=int, default=32, help="solutions graded by the docker-run peer")
     parser.add_argument("--skip-docker", action="store_true")
     args = parser.parse_args(argv)
 
@@ -91,10 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, n, ok, elapsed, rate, hello_ms in rows:
         print(f"| {label} | {n} | {ok} | {elapsed:.2f} | {rate:.1f} | {rate / peer:.1f} | {hello_ms:.0f} |")
     load = os.getloadavg()
-    print(
-        f"\nconcurrency {args.concurrency}, {os.cpu_count()} CPU cores, "
-        f"load average {load[0]:.2f} {load[1]:.2f}"
-    )
+    print(f"\nconcurrency {args.concurrency}, {os.cpu_count()} CPU cores, load average {load[0]:.2f} {load[1]:.2f}")
     return 0
 
 

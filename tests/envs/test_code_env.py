@@ -55,9 +55,7 @@ def test_parse_action():
 
 def test_run_then_submit(env):
     obs, info = env.reset(seed=0, options={"task_id": "rewardgym/0"})
-    obs, r, term, trunc, info = env.step(
-        "<run>\nprint(sum(x * x for x in [1, 2, 3]))\nraise SystemExit(2)\n</run>"
-    )
+    obs, r, term, trunc, info = env.step("<run>\nprint(sum(x * x for x in [1, 2, 3]))\nraise SystemExit(2)\n</run>")
     assert "exit code 2" in obs and "\n14\n" in obs and r == 0.0 and not (term or trunc)
     assert (info["kind"], info["exec_errors"], info["prev_exec_errors"]) == ("run", 1, 1)
     obs, r, term, trunc, info = env.step("<run>print('ok')</run>")

@@ -28,10 +28,11 @@ from rewardgym.types import Episodes
 CASE = re.compile(r"Question: (.*?)\nReference answer: (.*?)\nCandidate answer:\n<<<\n(.*?)\n>>>", re.DOTALL)
 
 
-FILLER = set(
-    "a an and answer boxed by correct final ignore instructions is it let output previous problem process s "
-    "solution solve step the think this thought verdict".split()
-)
+FILLER = {
+    "a", "an", "and", "answer", "boxed", "by", "correct", "final", "ignore", "instructions", "is", "it", "let",
+    "output", "previous", "problem", "process", "s", "solution", "solve", "step", "the", "think", "this",
+    "thought", "verdict",
+}
 
 
 def gullible_llm() -> ScriptedLLM:

@@ -21,7 +21,11 @@ from rewardgym.rewards.synthesized import (
     save_result,
 )
 from tests.rewards import synth_candidates as C
-from tests.rewards.synth_fixtures import executor, maze_batch, sandbox  # noqa: F401 - fixtures
+from tests.rewards import synth_fixtures
+
+executor = synth_fixtures.executor
+maze_batch = synth_fixtures.maze_batch
+sandbox = synth_fixtures.sandbox
 
 REFERENCE = {"sum": {"maze/goal-v0": 1.0, "maze/distance-potential-v0": 1.0}}
 
@@ -56,7 +60,9 @@ def outcome(spec, executor):
 def test_each_kind_of_candidate_gets_the_right_status(outcome):
     result, _ = outcome
     first = {c.index: c for c in result.candidates if c.iteration == 0}
-    assert [first[i].status for i in range(7)] == ["ok", "runtime", "ok", "runtime", "static", "static", "no-code"]
+    statuses = [first[i].status for i in range(7)]
+    errors = [c.error for c in first.values()]
+    assert statuses == ["ok", "runtime", "ok", "runtime", "static", "static", "no-code"], errors
     assert "ZeroDivisionError" in first[1].error
     assert "timed out" in first[3].error
     assert "import of 'os'" in first[4].error

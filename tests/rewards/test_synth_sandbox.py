@@ -14,7 +14,11 @@ import torch
 from rewardgym.errors import RewardComputationError, RewardSpecError
 from rewardgym.rewards.synthesized import StaticReport, SynthesizedReward, check_reward_source, extract_code
 from tests.rewards import synth_candidates as C
-from tests.rewards.synth_fixtures import executor, maze_batch, sandbox  # noqa: F401 - fixtures
+from tests.rewards import synth_fixtures
+
+executor = synth_fixtures.executor
+maze_batch = synth_fixtures.maze_batch
+sandbox = synth_fixtures.sandbox
 
 HEADER = "def compute_reward(obs, action, next_obs, info):\n"
 

@@ -46,7 +46,8 @@ def test_forbidden_constructs_are_rejected_with_line_numbers(body, fragment):
 
 
 def test_torch_is_limited_to_numeric_functions():
-    ok = "import torch\n" + HEADER + "    d = torch.as_tensor(info['distance']).float()\n    return -torch.tanh(d), {}\n"
+    body = "    d = torch.as_tensor(info['distance']).float()\n    return -torch.tanh(d), {}\n"
+    ok = "import torch\n" + HEADER + body
     report = check_reward_source(ok)
     assert report.ok and report.uses_torch
     for attr in ("load", "save", "hub", "utils", "os", "ops", "jit"):

@@ -10,7 +10,10 @@ import torch
 from rewardgym.rewards.synthesized import PPOFitness, SandboxRelabel, describe_env, extract_code
 from rewardgym.rewards.synthesized.fitness import load_ppo
 from tests.rewards import synth_candidates as C
-from tests.rewards.synth_fixtures import executor, sandbox  # noqa: F401 - fixtures
+from tests.rewards import synth_fixtures
+
+executor = synth_fixtures.executor
+sandbox = synth_fixtures.sandbox
 
 TINY = {"num_envs": 4, "num_steps": 16, "eval_every": 64, "eval_episodes": 4, "update_epochs": 1}
 

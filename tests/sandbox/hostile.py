@@ -47,9 +47,7 @@ def _host_processes_of(uid: int) -> list[int]:
         except OSError:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if fields.get("Uid", "").split()[:1] == [str(uid)] and not fields.get("State", "").strip().startswith(
-            "Z"
-        ):
+        if fields.get("Uid", "").split()[:1] == [str(uid)] and not fields.get("State", "").strip().startswith("Z"):
             pids.append(int(entry))
     return pids
 
@@ -260,9 +258,7 @@ def run_suite(sandbox: Any, tmp: Path, env_token: str) -> tuple[int, list[str]]:
             )
             why = case.escaped(result, ctx)
             if why:
-                escapes.append(
-                    f"{case.name}: {why} (exit {result.exit_code}, stderr {result.stderr[-300:]!r})"
-                )
+                escapes.append(f"{case.name}: {why} (exit {result.exit_code}, stderr {result.stderr[-300:]!r})")
         after = sandbox.run({"main.py": "print('still works')"}, ["python3", "main.py"], timeout_s=10)
         if after.stdout != "still works\n":
             escapes.append(f"the sandbox stopped working after the suite: {after}")

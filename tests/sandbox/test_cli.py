@@ -17,9 +17,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def test_parser_shapes():
-    args = _parser().parse_args(
-        ["sandbox", "run", "--backend", "process", "--timeout", "3", "prog.py", "x", "-v"]
-    )
+    args = _parser().parse_args(["sandbox", "run", "--backend", "process", "--timeout", "3", "prog.py", "x", "-v"])
     assert (args.backend, args.timeout, args.file, args.args) == ("process", 3.0, "prog.py", ["x", "-v"])
     args = _parser().parse_args(["sandbox", "build-image", "--tag", "img:1", "--force"])
     assert (args.tag, args.force) == ("img:1", True)

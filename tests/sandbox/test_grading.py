@@ -29,9 +29,7 @@ def test_plan_splits_check_into_tests_and_setup():
 
 
 def test_plan_falls_back_to_one_test_when_check_cannot_be_split():
-    suite = TestSuite(
-        "def check(candidate):\n    if candidate(1) != 1:\n        raise ValueError\n    return None\n"
-    )
+    suite = TestSuite("def check(candidate):\n    if candidate(1) != 1:\n        raise ValueError\n    return None\n")
     assert suite.plan["mode"] == "whole" and suite.n_tests == 1
 
 

@@ -121,9 +121,7 @@ def test_memory_cgroup_is_what_stops_a_multi_process_memory_bomb():
     from tests.sandbox import hostile
 
     if not cgroup_memory_available():
-        pytest.fail(
-            "memory cgroups are unavailable here: the process backend runs with per-process rlimits only"
-        )
+        pytest.fail("memory cgroups are unavailable here: the process backend runs with per-process rlimits only")
     ctx = {"port": 1, "repo_file": "x", "secret_file": "x", "write_targets": []}
     (case,) = [c for c in hostile.build_cases(ctx) if c.name == "memory bomb across many processes"]
     verdicts = {}

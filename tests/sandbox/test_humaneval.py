@@ -64,9 +64,7 @@ def _check(sandbox, tasks, capsys):
             f"{sum(v.pass_rate < 1 for v in bad)}/{n} (perturbed output)"
         )
     failing = {
-        t.task_id: (v.error, [r for r in v.reasons if r != "ok"][:2])
-        for t, v in zip(tasks, good)
-        if v.pass_rate != 1.0
+        t.task_id: (v.error, [r for r in v.reasons if r != "ok"][:2]) for t, v in zip(tasks, good) if v.pass_rate != 1.0
     }
     assert not failing
     assert all(v.complete for v in good)

@@ -180,11 +180,7 @@ def test_reward_hacks_score_zero(grader, capsys):
     items = [(code, SUITE) for code in HACKS.values()]
     verdicts = grader.grade_many(items)
     scored = {name: v.pass_rate for name, v in zip(HACKS, verdicts)}
-    leaks = [
-        name
-        for name, v in zip(HACKS, verdicts)
-        if v.exec_result is not None and "LEAKED" in v.exec_result.stderr
-    ]
+    leaks = [name for name, v in zip(HACKS, verdicts) if v.exec_result is not None and "LEAKED" in v.exec_result.stderr]
     with capsys.disabled():
         print(
             f"\nreward-hack suite [{grader.sandbox.backend}]: {len(HACKS)} tried, "

@@ -240,10 +240,7 @@ class CodeEnv(gym.Env[str, str]):
         self.transcript.append(
             {"kind": "submit", "code": program, "exec_errors": self._errors, "pass_rate": verdict.pass_rate}
         )
-        text = (
-            f"submitted: {verdict.n_passed}/{verdict.n_tests} tests passed "
-            f"(pass rate {verdict.pass_rate:.2f})."
-        )
+        text = f"submitted: {verdict.n_passed}/{verdict.n_tests} tests passed (pass rate {verdict.pass_rate:.2f})."
         if verdict.error:
             text += f"\nThe grader reports: {verdict.error[:300]}"
         return text, verdict.pass_rate, verdict.n_tests

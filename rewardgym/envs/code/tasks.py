@@ -72,9 +72,7 @@ def _mbpp(record: Mapping[str, Any]) -> CodeTask:
     asserts = [str(t) for t in record["test_list"]]
     if not asserts:
         raise EnvConfigError(f"MBPP task {record.get('task_id')!r} has an empty test_list")
-    called = re.search(
-        r"assert\s+(?:not\s+)?\(?\s*(?:set\(|math\.isclose\()?\s*([A-Za-z_]\w*)\s*\(", asserts[0]
-    )
+    called = re.search(r"assert\s+(?:not\s+)?\(?\s*(?:set\(|math\.isclose\()?\s*([A-Za-z_]\w*)\s*\(", asserts[0])
     defined = re.search(r"^def\s+([A-Za-z_]\w*)\s*\(", str(record.get("code", "")), re.MULTILINE)
     entry = (called or defined).group(1) if (called or defined) else ""
     if not entry:
@@ -148,16 +146,12 @@ def load_tasks(source: str | Path | Sequence[Mapping[str, Any] | CodeTask] = BUN
     elif isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
-            raise EnvConfigError(
-                f"tasks={str(source)!r} is not 'bundled', 'humaneval', or an existing .jsonl file"
-            )
+            raise EnvConfigError(f"tasks={str(source)!r} is not 'bundled', 'humaneval', or an existing .jsonl file")
         records = _read_jsonl(path)
     elif isinstance(source, Sequence):
         records = source
     else:
-        raise EnvConfigError(
-            f"tasks must be a name, a path or a list of records, got {type(source).__name__}"
-        )
+        raise EnvConfigError(f"tasks must be a name, a path or a list of records, got {type(source).__name__}")
     tasks = [task_from_record(r) for r in records]
     if not tasks:
         raise EnvConfigError(f"no tasks found in {source!r}")
