@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import os
 
+# MuJoCo fixes its OpenGL backend when it is first imported, by whichever test imports it first: pick the
+# headless one for the whole session (EGL; OSMesa if the user asked for it) unless a display exists.
+if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+    os.environ.setdefault("MUJOCO_GL", "egl")
+    os.environ.setdefault("PYOPENGL_PLATFORM", os.environ["MUJOCO_GL"])
+
 import pytest
 
 from rewardgym.testing.components import component_status
