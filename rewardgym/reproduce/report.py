@@ -175,30 +175,37 @@ def plot_curves(result: dict[str, Any], experiment: Experiment, path: str | Path
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
-    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
+    rows = summarize(result["runs"], threshold=experiment.success_threshold)
+    fig, ax = plt.subplots(figsize=(7.5, 4.0 + 0.22 * len(rows)), dpi=120)
     titles = {v.name: v.title for v in experiment.variants}
-    for row in summarize(result["runs"], threshold=experiment.success_threshold):
+    for row in rows:
         rs = [r for r in result["runs"] if r["variant"] == row["variant"]]
         n = min(len(r["eval_steps"]) for r in rs)
         steps = np.array(rs[0]["eval_steps"][:n], dtype=float)
         ys = np.array([r["eval_success"][:n] for r in rs], dtype=float)
         mean, std = ys.mean(0), ys.std(0)
-        (line,) = ax.plot(steps, mean, label=f"{titles.get(row['variant'], row['variant'])} (n={len(rs)})")
-        ax.fill_between(steps, np.clip(mean - std, 0, 1), np.clip(mean + std, 0, 1), alpha=0.2,
-                        color=line.get_color())
+        (line,) = ax.plot(steps, mean, lw=1.6, label=f"{titles.get(row['variant'], row['variant'])} (n={len(rs)})")
+        ax.fill_between(steps, np.clip(mean - std, 0, 1), np.clip(mean + std, 0, 1), alpha=0.15,
+                        color=line.get_color(), lw=0)
     ax.axhline(experiment.success_threshold, color="grey", lw=0.8, ls="--")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(_steps_label))
     ax.set_xlabel("env steps")
     ax.set_ylabel("success rate (evaluation)")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_title(experiment.env_id, fontsize=10)
+    ax.set_title(f"{experiment.env_id}: mean ± std over seeds", fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1, frameon=False)
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def _steps_label(x: float, _pos: int) -> str:
+    return f"{x / 1e6:g}M" if abs(x) >= 1e6 else f"{x / 1e3:g}k" if x else "0"
 
 
 def write_report(

@@ -141,6 +141,12 @@ def test_calibrate_and_save_load_round_trip(tmp_path, maze_segments) -> None:
     flat = seg.transitions()
     r = model(flat.obs, flat.action, flat.next_obs)[seg.valid.reshape(-1)]
     assert r.max().item() == pytest.approx(0.0, abs=1e-5) and r.std().item() == pytest.approx(1.0, rel=1e-3)
+    model.config.shift = 0.75
+    model.calibrate(seg)
+    r = model(flat.obs, flat.action, flat.next_obs)[seg.valid.reshape(-1)]
+    assert torch.quantile(r, 0.75).item() == pytest.approx(0.0, abs=1e-4)
+    with pytest.raises(RewardSpecError, match="quantile"):
+        RewardModelConfig(obs_shape=(3,), shift=1.5)
     path = model.save(tmp_path / "rm.pt")
     reward = rewardgym.make_reward("learned/preference-v0", path=str(path))
     assert isinstance(reward, PreferenceReward)

@@ -57,8 +57,10 @@ class RewardModelConfig:
         members: ensemble size (>= 1; disagreement needs >= 2).
         seed: initialisation seed.
         shift: the per-step constant subtracted after calibration: ``"mean"`` (the calibration data's mean
-            reward becomes 0) or ``"max"`` (every observed step costs: the reward is <= 0 on the data, so
-            ending the episode is the only way to stop paying — for tasks that end on success).
+            reward becomes 0), ``"max"`` (every observed step costs: the reward is <= 0 on the data), or a
+            quantile ``q`` in (0, 1) (the ``q``-quantile becomes 0: most steps cost a little, the best
+            ``1 − q`` pay). A cost per step makes ending the episode attractive — right for tasks that end on
+            success, where a positive reward for an ordinary step invites the policy to never finish.
     """
 
     obs_shape: tuple[int, ...]
@@ -70,7 +72,7 @@ class RewardModelConfig:
     hidden: int = 64
     members: int = 3
     seed: int = 0
-    shift: str = "mean"
+    shift: str | float = "mean"
 
     def __post_init__(self) -> None:
         self.obs_shape = tuple(int(d) for d in self.obs_shape)
@@ -78,8 +80,9 @@ class RewardModelConfig:
         bad = [i for i in self.inputs if i not in _INPUTS]
         if bad or not self.inputs:
             raise RewardSpecError(f"inputs must be a non-empty subset of {_INPUTS}; got {self.inputs}")
-        if self.shift not in ("mean", "max"):
-            raise RewardSpecError(f"shift must be 'mean' or 'max', got {self.shift!r}")
+        quantile = isinstance(self.shift, (int, float)) and not isinstance(self.shift, bool)
+        if not (self.shift in ("mean", "max") or (quantile and 0.0 < float(self.shift) < 1.0)):
+            raise RewardSpecError(f"shift must be 'mean', 'max' or a quantile in (0, 1), got {self.shift!r}")
         if self.members < 1 or self.hidden < 1:
             raise RewardSpecError(f"members and hidden must be >= 1, got {self.members}, {self.hidden}")
         if "action" in self.inputs and not (self.n_actions or self.action_dim):
@@ -262,7 +265,9 @@ class RewardEnsemble(nn.Module):
         r = self.member_rewards(*_steps(flat))
         r = r.mean(0)[flat.valid.reshape(-1)]
         if r.numel() > 1:
-            self.reward_shift.fill_(float(r.max() if self.config.shift == "max" else r.mean()))
+            shift = self.config.shift
+            value = r.mean() if shift == "mean" else r.max() if shift == "max" else torch.quantile(r, float(shift))
+            self.reward_shift.fill_(float(value))
             self.reward_std.fill_(max(float(r.std()), 1e-6))
 
     def save(self, path: str | Path) -> Path:

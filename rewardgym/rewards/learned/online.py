@@ -48,6 +48,9 @@ class PreferenceLearner:
         pool_size: segments kept to draw pairs from (the most recent ones).
         fit_steps: gradient steps per member per round; ``fit_batch``, ``lr``: its minibatch and step size.
         relabel: overwrite each rollout's rewards with the current model (off: keep the env wrapper's).
+        recenter: after relabelling, shift the model so its mean reward on this rollout is 0 (the policy's
+            average step earns nothing, so staying above average pays — a frozen model's constant offset
+            cannot pay the policy for idling; only with a model calibrated with ``shift="mean"``).
         seed: seeds pair sampling and fitting.
     """
 
@@ -70,6 +73,7 @@ class PreferenceLearner:
         fit_batch: int = 64,
         lr: float = 1e-3,
         relabel: bool = True,
+        recenter: bool = False,
         seed: int = 0,
     ) -> None:
         if budget < 1 or segment_length < 1 or every < 1 or candidates < 1 or not 0 < until <= 1:
@@ -86,7 +90,7 @@ class PreferenceLearner:
         self.batch = 0
         self.candidates, self.pool_size = int(candidates), int(pool_size)
         self.fit_kwargs = {"steps": fit_steps, "batch_size": fit_batch, "lr": lr}
-        self.relabel, self.seed = relabel, seed
+        self.relabel, self.recenter, self.seed = relabel, recenter, seed
         self.generator = torch.Generator().manual_seed(seed)
         self.pool: Segments | None = None
         self.left: Segments | None = None
@@ -118,6 +122,11 @@ class PreferenceLearner:
             with torch.no_grad():
                 flat = [x.reshape(-1, *x.shape[2:]) for x in (rollout.obs, rollout.actions, rollout.next_obs)]
                 r = self.model(*flat).reshape(rollout.rewards.shape).to(rollout.rewards)
+                if self.recenter and bool(rollout.valid.any()):
+                    offset = r[rollout.valid].mean()
+                    r = r - offset
+                    self.model.reward_shift += offset.to(self.model.reward_shift) * self.model.reward_std
+                    logs["preferences/shift"] = float(self.model.reward_shift)
             rollout.rewards.copy_(torch.where(rollout.valid, r, torch.zeros_like(r)))
         logs["preferences/queries"] = float(self.queries)
         return logs
