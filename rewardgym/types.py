@@ -212,6 +212,11 @@ class Transitions(_BatchMixin):
 
     _rows_field = "env_reward"
 
+    @property
+    def device(self) -> torch.device:
+        """Device of the batch's tensors (``env_reward`` is always a tensor)."""
+        return self.env_reward.device
+
     def __post_init__(self) -> None:
         self.obs = to_tensor(self.obs)
         self.action = to_tensor(self.action)
