@@ -20,7 +20,7 @@ import inspect
 import sys
 from collections.abc import Sequence
 
-__all__ = ["COMMAND_MODULES", "build_parser", "main"]
+__all__ = ["COMMAND_MODULES", "build_parser", "json_object_arg", "main"]
 
 COMMAND_MODULES: tuple[str, ...] = (
     "rewardgym.reproduce.cli",
@@ -30,6 +30,19 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rewardgym.envs.dialogue.cli",
     "rewardgym.envs.web.cli",
 )
+
+
+def json_object_arg(text: str) -> dict:
+    """argparse ``type=`` for options that take a JSON object, e.g. ``--env-kwargs '{"size": 7}'``."""
+    import json
+
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r} ({exc})") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r}")
+    return value
 
 
 def _env_doc(entry_point: object) -> str:

@@ -30,6 +30,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from rewardgym.cli import json_object_arg
+
 __all__ = ["REPORTED_REWARDS", "register_commands", "run_selfplay", "summarize"]
 
 REPORTED_REWARDS: dict[str, list[tuple[str, str, str]]] = {
@@ -173,33 +175,19 @@ def _print_table(env: str, records: Sequence[Any], summary: Mapping[str, Mapping
         table.add_column(c, justify="right")
     for agent, stats in summary.items():
         cells = [f"{stats[c]:.3f}" if not math.isnan(stats[c]) else "-" for c in columns]
-        table.add_row(
-            agent, records[0].policies[agent], f"{stats['return']:.3f} ± {stats['return_std']:.3f}", *cells
-        )
+        table.add_row(agent, records[0].policies[agent], f"{stats['return']:.3f} ± {stats['return_std']:.3f}", *cells)
     console = Console()
     console.print(table)
     metrics = sorted({k for r in records for k in r.metrics})
     if metrics:
         console.print(
             "episode metrics (mean): "
-            + ", ".join(
-                f"{k}={_nanmean([r.metrics.get(k, float('nan')) for r in records]):.3f}" for k in metrics
-            )
+            + ", ".join(f"{k}={_nanmean([r.metrics.get(k, float('nan')) for r in records]):.3f}" for k in metrics)
         )
 
 
-def _json_object(text: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r} ({exc})") from None
-    if not isinstance(value, dict):
-        raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r}")
-    return value
-
-
 def _reward_spec(text: str) -> Any:
-    return _json_object(text) if text.lstrip().startswith("{") else text
+    return json_object_arg(text) if text.lstrip().startswith("{") else text
 
 
 def _cmd_selfplay(args: argparse.Namespace) -> int:
@@ -242,17 +230,11 @@ def register_commands(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the first episode (default: 0)")
     p.add_argument("--out", default=None, help="folder for the JSONL transcripts")
     p.add_argument(
-        "--env-kwargs", type=_json_object, default=None, help="JSON env arguments, e.g. '{\"max_turns\": 6}'"
+        "--env-kwargs", type=json_object_arg, default=None, help="JSON env arguments, e.g. '{\"max_turns\": 6}'"
     )
-    p.add_argument(
-        "--reward", type=_reward_spec, default=None, help="an extra reward column: a name or a JSON spec"
-    )
-    p.add_argument("--llm-kwargs", type=_json_object, default=None, help="JSON arguments of the LLM backend")
-    p.add_argument(
-        "--max-new-tokens", type=int, default=64, help="LLM agents' token budget per message (default: 64)"
-    )
-    p.add_argument(
-        "--temperature", type=float, default=0.0, help="LLM agents' sampling temperature (default: 0)"
-    )
+    p.add_argument("--reward", type=_reward_spec, default=None, help="an extra reward column: a name or a JSON spec")
+    p.add_argument("--llm-kwargs", type=json_object_arg, default=None, help="JSON arguments of the LLM backend")
+    p.add_argument("--max-new-tokens", type=int, default=64, help="LLM agents' token budget per message (default: 64)")
+    p.add_argument("--temperature", type=float, default=0.0, help="LLM agents' sampling temperature (default: 0)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_selfplay)

@@ -20,20 +20,11 @@ Example:
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
+from rewardgym.cli import json_object_arg
+
 __all__ = ["register_commands"]
-
-
-def _json_object(text: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r} ({exc})") from None
-    if not isinstance(value, dict):
-        raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r}")
-    return value
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
@@ -66,21 +57,17 @@ def register_commands(subparsers: Any) -> None:
         description=__doc__.split("\n\n")[0],
     )
     p.add_argument("env_id", help="e.g. rewardgym/Reach-v0")
-    p.add_argument(
-        "--policy", default="random", help="'random' or a saved torch policy file (default: random)"
-    )
+    p.add_argument("--policy", default="random", help="'random' or a saved torch policy file (default: random)")
     p.add_argument("-o", "--output", default="run.gif", help="output .gif or .png (default: run.gif)")
     p.add_argument("--seed", type=int, default=0, help="env and random-policy seed (default: 0)")
-    p.add_argument(
-        "--steps", type=int, default=None, help="stop after this many steps (default: episode end)"
-    )
+    p.add_argument("--steps", type=int, default=None, help="stop after this many steps (default: episode end)")
     p.add_argument("--fps", type=float, default=25.0, help="GIF frame rate (default: 25)")
     p.add_argument("--frames", type=int, default=8, help="frames in a PNG strip (default: 8)")
     p.add_argument("--width", type=int, default=None, help="frame width in pixels (robotics envs)")
     p.add_argument("--height", type=int, default=None, help="frame height in pixels (robotics envs)")
     p.add_argument(
         "--env-kwargs",
-        type=_json_object,
+        type=json_object_arg,
         default=None,
         help="JSON kwargs for make, e.g. '{\"success_radius\": 0.03}'",
     )
