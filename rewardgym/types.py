@@ -171,8 +171,9 @@ class _BatchMixin:
             out[f.name] = None if any(p is None for p in parts) else _cat_fields(parts)
         return cls(**out)
 
-    def info(self, key: str, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-        """Column ``key`` of ``infos`` as a (B, ...) tensor on the batch's device.
+    def info(self, key: str, dtype: torch.dtype | None = torch.float32) -> torch.Tensor:
+        """Column ``key`` of ``infos`` as a (B, ...) tensor on the batch's device (``dtype=None``: as stored,
+        zero-copy from NumPy on the CPU).
 
         Raises:
             RewardComputationError: when the column is missing (names the keys that exist).
@@ -183,7 +184,9 @@ class _BatchMixin:
                 f"this reward needs infos[{key!r}], but the batch's infos only have {sorted(infos)}; "
                 "score transitions from an env that reports it (see the env's docstring)"
             )
-        return torch.as_tensor(to_tensor(infos[key]), dtype=dtype).to(self.device)
+        column = torch.as_tensor(to_tensor(infos[key]), dtype=dtype)
+        device = self.device
+        return column if column.device == device else column.to(device)
 
 
 @dataclass(eq=False)
@@ -216,6 +219,9 @@ class Transitions(_BatchMixin):
     def device(self) -> torch.device:
         """Device of the batch's tensors (``env_reward`` is always a tensor)."""
         return self.env_reward.device
+
+    def __len__(self) -> int:
+        return self.env_reward.shape[0]
 
     def __post_init__(self) -> None:
         self.obs = to_tensor(self.obs)

@@ -96,14 +96,29 @@ class Reward:
             )
         if value.dtype != torch.float32:
             value = value.to(torch.float32)
-        if not self.may_return_nan and n and torch.isnan(value).any():
-            raise RewardComputationError(
-                f"reward {self.display_name!r} returned NaN for rows "
-                f"{torch.nonzero(torch.isnan(value)).flatten().tolist()[:10]} but does not document NaN outputs"
-            )
         return value
 
-    def _run(self, batch: Any) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    def _check_no_nan(self, value: torch.Tensor, terms: dict[str, torch.Tensor]) -> None:
+        """Raise if ``value`` has NaN although this reward does not document NaN outputs.
+
+        One reduction in the common case: the sum is NaN whenever a value is (and, rarely, when +inf meets
+        -inf, which the exact check then clears).
+        """
+        if self.may_return_nan or not value.numel():
+            return
+        total = float(value.sum())
+        if total == total or not bool(torch.isnan(value).any()):
+            return
+        rows = torch.nonzero(torch.isnan(value)).flatten()
+        culprits = [k for k, v in terms.items() if v.shape == value.shape and bool(torch.isnan(v[rows]).any())]
+        raise RewardComputationError(
+            f"reward {self.display_name!r} returned NaN for rows {rows.tolist()[:10]} but does not document NaN "
+            f"outputs" + (f"; NaN in terms {culprits}" if culprits and culprits != [self.display_name] else "")
+        )
+
+    def _run(self, batch: Any, *, check_nan: bool = True) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Validate, evaluate, validate. ``check_nan=False`` leaves the NaN check to a caller whose own
+        checked total contains this reward's total (a NaN-free :class:`WeightedSum` checks its terms at once)."""
         self._check_input(batch)
         try:
             total, terms = self.evaluate(batch)
@@ -114,6 +129,8 @@ class Reward:
                 f"reward {self.display_name!r} failed on a batch of {len(batch)}: {type(exc).__name__}: {exc}"
             ) from exc
         total = self._check_output(total, batch)
+        if check_nan:
+            self._check_no_nan(total, terms)
         return total, terms
 
     def __call__(self, batch: Any) -> torch.Tensor:

@@ -32,9 +32,11 @@ from rewardgym.rewards.shaping import PotentialFn, Shaping
 __all__ = ["Clip", "Gate", "Normalize", "PotentialFn", "Shaping", "WeightedSum"]
 
 
-def _term_values(key: str, reward: Reward, batch: Any) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+def _term_values(
+    key: str, reward: Reward, batch: Any, *, check_nan: bool = True
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """Run ``reward`` and name its value ``key``; a composite's own terms appear as ``key/term``."""
-    total, terms = reward._run(batch)
+    total, terms = reward._run(batch, check_nan=check_nan)
     out = {key: total}
     if len(terms) > 1 or (terms and next(iter(terms)) != reward.display_name):
         out.update({f"{key}/{k}": v for k, v in terms.items()})
@@ -91,29 +93,51 @@ class WeightedSum(Reward):
 
     def evaluate(self, batch: Any) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         breakdown: dict[str, torch.Tensor] = {}
-        total = torch.zeros(len(batch), dtype=torch.float32, device=batch.device)
-        seen = torch.zeros(len(batch), dtype=torch.bool, device=batch.device)
-        any_nan = torch.zeros_like(seen)
+        total: torch.Tensor | None = None  # the weighted sum of the terms that cannot be NaN
+        owned = False  # whether ``total`` is our own tensor (else it is a weight-1 term's value: copy first)
+        maybe_nan: list[tuple[float, torch.Tensor]] = []
         for key, reward in self.terms.items():
-            value, named = _term_values(key, reward, batch)
-            breakdown.update(named)
             w = self.weights[key]
+            # When no term may be NaN, a term's NaN shows up in this sum's total, which our caller checks
+            # once (naming the term): skip the per-term check. Metric-only terms are checked on their own.
+            value, named = _term_values(key, reward, batch, check_nan=w == 0.0 or self.may_return_nan)
+            breakdown.update(named)
             if w == 0.0:
                 continue
-            value = value.to(total.device)
-            if not reward.may_return_nan:  # the output check guarantees no NaN: plain weighted add
-                total = total.add(value, alpha=w)
-                seen[:] = True
-                continue
+            if value.device != batch.device:
+                value = value.to(batch.device)
+            if reward.may_return_nan:
+                maybe_nan.append((w, value))
+            elif total is None:
+                total, owned = (value, False) if w == 1.0 else (value * w, True)
+            elif owned:
+                total.add_(value, alpha=w)
+            else:
+                total, owned = torch.add(total, value, alpha=w), True
+        if total is not None and not owned:
+            total = total.clone()
+        if not maybe_nan:
+            return (torch.zeros(len(batch), device=batch.device) if total is None else total), breakdown
+        return self._add_nan_terms(total, maybe_nan, len(batch), batch.device), breakdown
+
+    def _add_nan_terms(
+        self, total: torch.Tensor | None, terms: list[tuple[float, torch.Tensor]], n: int, device: torch.device
+    ) -> torch.Tensor:
+        """Add terms that may be NaN: skipped per row (``nan="skip"``) or making the row NaN (``"propagate"``)."""
+        seen = torch.zeros(n, dtype=torch.bool, device=device) if total is None else None
+        any_nan = torch.zeros(n, dtype=torch.bool, device=device)
+        out = torch.zeros(n, device=device) if total is None else total
+        for w, value in terms:
             nan = torch.isnan(value)
             any_nan |= nan
-            seen |= ~nan
-            total = total + torch.where(nan, torch.zeros_like(value), w * value)
+            if seen is not None:
+                seen |= ~nan
+            out = out + torch.where(nan, torch.zeros_like(value), w * value)
         if self.nan == "propagate":
-            total = torch.where(any_nan, torch.full_like(total, float("nan")), total)
-        elif any(w != 0.0 for w in self.weights.values()):
-            total = torch.where(seen, total, torch.full_like(total, float("nan")))
-        return total, breakdown
+            return torch.where(any_nan, torch.full_like(out, float("nan")), out)
+        if seen is not None:  # every weighted term may be NaN: a row is NaN where all of them are
+            return torch.where(seen, out, torch.full_like(out, float("nan")))
+        return out
 
 
 class Gate(Reward):

@@ -45,6 +45,13 @@ def _check_combine(combine: str) -> None:
         raise RewardSpecError(f"combine must be 'replace' or 'add', got {combine!r}")
 
 
+def _as_numpy(value: torch.Tensor) -> np.ndarray:
+    """A CPU float tensor as NumPy without a copy (detached, moved to the CPU first when needed)."""
+    if value.requires_grad or not value.is_cpu:
+        value = value.detach().cpu()
+    return value.numpy()
+
+
 class RewardWrapper(gym.Wrapper, gym.utils.RecordConstructorArgs):
     """Replace (or add to) a single env's reward with a rewardgym reward.
 
@@ -136,20 +143,22 @@ class VectorRewardWrapper(VectorWrapper):
     def _score_real_transitions(self, batch: Transitions) -> dict[str, np.ndarray]:
         """Breakdown as (N,) arrays; rows that are autoreset steps are not scored (stateful rewards such as
         running normalisation never see them) and read 0."""
-        resetting = self._mode == AutoresetMode.NEXT_STEP and self._reset_rows.any()
-        if not resetting or (self.reward_fn.row_independent and not self.reward_fn.stateful):
+        resetting = np.flatnonzero(self._reset_rows) if self._mode == AutoresetMode.NEXT_STEP else ()
+        if not len(resetting) or (self.reward_fn.row_independent and not self.reward_fn.stateful):
             # A stateless, row-independent reward gives the same values on the full batch: score it whole
             # (no row copy) and zero the autoreset rows.
-            terms = {k: v.detach().cpu().numpy() for k, v in self.reward_fn.breakdown(batch).items()}
-            if resetting:
-                for v in terms.values():
-                    v[self._reset_rows] = 0.0
-            return terms
+            breakdown = self.reward_fn.breakdown(batch)
+            if not len(resetting):
+                return {k: _as_numpy(v) for k, v in breakdown.items()}
+            # One (terms, N) copy (a term may share memory with the env's own arrays), zeroed in one go.
+            stacked = np.stack([_as_numpy(v) for v in breakdown.values()])
+            stacked[:, resetting] = 0.0
+            return dict(zip(breakdown, stacked))
         real = np.flatnonzero(~self._reset_rows)
         terms = {}
         for k, v in self.reward_fn.breakdown(batch.select(real)).items():
             full = np.zeros(self.num_envs, dtype=np.float32)
-            full[real] = v.detach().cpu().numpy()
+            full[real] = _as_numpy(v)
             terms[k] = full
         return terms
 

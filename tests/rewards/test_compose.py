@@ -55,6 +55,35 @@ def test_weighted_sum_nan_skip_and_propagate() -> None:
     assert math.isnan(prop[0]) and prop[1] == 1.5
 
 
+def test_undocumented_nan_in_a_term_is_caught_and_named() -> None:
+    """A NaN-free sum checks its total once instead of every term; a NaN term must still fail, by name."""
+    leaky = FunctionReward(lambda b: b.env_reward * 1.0, name="leaky")  # does not document NaN
+    b = batch([1.0, float("nan"), 2.0])
+    with pytest.raises(RewardComputationError, match=r"NaN for rows \[1\].*NaN in terms \['leaky'\]"):
+        WeightedSum({"leaky": leaky, "half": const})(b)
+    nested = WeightedSum({"dense": WeightedSum({"leaky": leaky, "half": const}), "bonus": const})
+    with pytest.raises(RewardComputationError, match=r"dense/leaky"):
+        nested(b)
+    with pytest.raises(RewardComputationError, match="'leaky' returned NaN"):  # a metric-only term: checked alone
+        WeightedSum({"leaky": leaky, "half": const}, weights={"leaky": 0.0})(b)
+    with pytest.raises(RewardComputationError, match="'leaky' returned NaN"):  # next to a NaN-capable term
+        WeightedSum({"leaky": leaky, "env": env})(b)
+    with pytest.raises(RewardComputationError, match="'leaky' returned NaN"):  # under a Clip
+        WeightedSum({"clipped": Clip(leaky, low=0.0), "half": const})(b)
+
+
+def test_opposite_infinities_are_not_mistaken_for_nan() -> None:
+    inf = FunctionReward(lambda b: b.env_reward * 1.0, name="inf")
+    out = WeightedSum({"inf": inf, "half": const})(batch([float("inf"), float("-inf"), 1.0])).tolist()
+    assert out == [float("inf"), float("-inf"), 1.5]
+
+
+def test_weighted_sum_never_returns_a_term_tensor_as_its_total() -> None:
+    breakdown = WeightedSum({"half": const}).breakdown(batch([1.0, 2.0]))
+    assert breakdown["total"].tolist() == breakdown["half"].tolist() == [0.5, 0.5]
+    assert breakdown["total"].data_ptr() != breakdown["half"].data_ptr()  # callers may modify the total
+
+
 def ws_vals(r, b):
     return [round(x, 6) for x in r(b).tolist()]
 

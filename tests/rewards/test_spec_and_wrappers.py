@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+import gymnasium as gym
 import numpy as np
 import pytest
 import torch
@@ -199,3 +202,40 @@ def test_vector_wrapper_running_normalize_never_sees_autoreset_steps() -> None:
         pending = term | trunc
     assert real < 25 * 3  # some steps were autoreset steps
     assert norm.count == real
+
+
+
+class _OnesVectorEnv(gym.vector.VectorEnv):
+    """Three sub-envs that always report env reward 1 (float32) and terminate every second step."""
+
+    metadata: ClassVar[dict] = {"autoreset_mode": AutoresetMode.NEXT_STEP}
+
+    def __init__(self) -> None:
+        self.num_envs = 3
+        self.single_observation_space = gym.spaces.Box(0, 1, shape=(1,), dtype=np.float32)
+        self.single_action_space = gym.spaces.Discrete(2)
+        self.observation_space = gym.vector.utils.batch_space(self.single_observation_space, 3)
+        self.action_space = gym.vector.utils.batch_space(self.single_action_space, 3)
+        self.t = 0
+
+    def reset(self, *, seed=None, options=None):
+        self.t = 0
+        return np.zeros((3, 1), np.float32), {}
+
+    def step(self, actions):
+        self.t += 1
+        self.rewards = np.ones(3, np.float32)
+        done = np.full(3, self.t % 2 == 0)
+        return np.zeros((3, 1), np.float32), self.rewards, done, np.zeros(3, bool), {}
+
+
+def test_vector_wrapper_zeroing_autoreset_rows_leaves_the_envs_arrays_alone() -> None:
+    """A term may return a tensor that shares memory with the env's own arrays (here the env reward, zero-copy);
+    zeroing the autoreset rows of the wrapper's output must not write into them."""
+    venv = rewardgym.wrap(_OnesVectorEnv(), rewardgym.FunctionReward(lambda b: b.env_reward, name="env"))
+    venv.reset(seed=0)
+    for step in range(1, 7):
+        _, reward, _, _, infos = venv.step(np.ones(3, dtype=np.int64))
+        resetting = step % 2 == 1 and step > 1  # the step after a termination is an autoreset step
+        assert reward.tolist() == ([0.0] * 3 if resetting else [1.0] * 3)
+        assert venv.env.rewards.tolist() == [1.0] * 3 and infos["env_reward"].tolist() == [1.0] * 3

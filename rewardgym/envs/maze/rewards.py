@@ -93,7 +93,8 @@ class DistancePotential(PotentialFn):
         self.scale = _number("scale", scale, positive=True)
 
     def potentials(self, batch: Any) -> tuple[torch.Tensor, torch.Tensor]:
-        return batch.info("prev_distance") / -self.scale, batch.info("distance") / -self.scale
+        # Dividing the stored integer distances gives float32 in one op (no separate cast).
+        return batch.info("prev_distance", dtype=None) / -self.scale, batch.info("distance", dtype=None) / -self.scale
 
 
 @register_reward("maze/distance-potential-v0", example=ENV_ID)

@@ -58,5 +58,10 @@ class Shaping(RewardFn):
 
     def score(self, batch: Any) -> torch.Tensor:
         phi_s, phi_next = self.potential.potentials(batch)
-        alive = (~batch.terminated).to(phi_next.dtype).to(phi_next.device)
-        return (self.gamma * phi_next * alive - phi_s).float()
+        terminated = batch.terminated
+        if terminated.device != phi_next.device:
+            terminated = terminated.to(phi_next.device)
+        shaped = phi_next.masked_fill(terminated, 0.0).float()  # Φ(terminal) = 0; a new tensor, safe to modify
+        if self.gamma != 1.0:
+            shaped.mul_(self.gamma)
+        return shaped.sub_(phi_s)
