@@ -32,7 +32,7 @@ import torch
 
 from rewardgym.errors import RewardComputationError
 
-__all__ = ["Batch", "Episodes", "Transitions", "batch_len", "index_field", "stack_rows", "to_tensor"]
+__all__ = ["Batch", "Episodes", "Transitions", "batch_len", "index_field", "row_index", "stack_rows", "to_tensor"]
 
 Index: TypeAlias = "Sequence[int] | torch.Tensor | np.ndarray | slice"
 
@@ -80,20 +80,36 @@ def batch_len(value: Any) -> int | None:
     return len(value)
 
 
+def row_index(idx: Index) -> slice | torch.Tensor:
+    """Normalise a row selection: a slice stays a slice; indices or a boolean mask become int64 (K,) rows."""
+    if isinstance(idx, slice):
+        return idx
+    if isinstance(idx, torch.Tensor):
+        if idx.dtype == torch.int64 and idx.ndim == 1:
+            return idx
+        rows = idx.reshape(-1)
+        return torch.nonzero(rows).flatten() if rows.dtype == torch.bool else rows.long()
+    rows = np.asarray(idx).reshape(-1)
+    if rows.dtype == np.bool_:
+        rows = np.flatnonzero(rows)
+    return torch.from_numpy(rows.astype(np.int64, copy=False))
+
+
 def index_field(value: Any, idx: Index) -> Any:
-    """Select rows ``idx`` of a batched field (tensor, array, list or dict of those)."""
+    """Select rows ``idx`` (indices, a boolean mask or a slice) of a batched field: a tensor, array, list, or
+    dict of those."""
+    idx = row_index(idx)
     if isinstance(value, Mapping):
         return {k: index_field(v, idx) for k, v in value.items()}
-    if isinstance(value, torch.Tensor):
-        if isinstance(idx, slice):
-            return value[idx]
-        rows = torch.as_tensor(np.asarray(idx, dtype=np.int64).reshape(-1)).to(value.device)
-        return torch.index_select(value, 0, rows)  # far cheaper than advanced indexing on (B, ...) tensors
-    if isinstance(value, np.ndarray):
-        return value[idx]
     if isinstance(idx, slice):
-        return list(value[idx])
-    return [value[int(i)] for i in np.asarray(idx, dtype=np.int64).reshape(-1)]
+        return value[idx] if isinstance(value, (torch.Tensor, np.ndarray)) else list(value[idx])
+    if isinstance(value, torch.Tensor):
+        rows = idx if idx.device == value.device else idx.to(value.device)
+        return torch.index_select(value, 0, rows)  # far cheaper than advanced indexing on (B, ...) tensors
+    rows = idx.cpu().numpy()
+    if isinstance(value, np.ndarray):
+        return value.take(rows, axis=0)  # several times faster than value[rows] on (B, ...) arrays
+    return [value[i] for i in rows.tolist()]
 
 
 def stack_rows(rows: Sequence[Any]) -> Any:
@@ -149,6 +165,7 @@ class _BatchMixin:
 
     def select(self, idx: Index):
         """Rows ``idx`` as a new batch of the same type (no copy of text)."""
+        idx = row_index(idx)  # once for every field
         changes = {}
         for f in fields(self):  # type: ignore[arg-type]
             v = getattr(self, f.name)

@@ -41,6 +41,27 @@ def test_select_and_concat_roundtrip() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [3, 1],
+        np.array([3, 1]),
+        torch.tensor([3, 1]),
+        np.array([False, True, False, True, False]),
+        torch.tensor([False, True, False, True, False]),
+        slice(1, 4, 2),
+    ],
+    ids=["list", "ndarray", "tensor", "numpy-mask", "torch-mask", "slice"],
+)
+def test_select_accepts_indices_masks_and_slices(rows) -> None:
+    b = make_batch(5)
+    b.infos["grid"] = np.arange(5 * 2 * 2).reshape(5, 2, 2)  # a NumPy info column with extra dimensions
+    want = [3, 1] if not (isinstance(rows, slice) or np.asarray(rows).dtype == bool) else [1, 3]
+    sub = b.select(rows)
+    assert sub.action.tolist() == want and sub.infos["name"] == [f"r{i}" for i in want]
+    assert sub.infos["grid"].tolist() == b.infos["grid"][want].tolist() and sub.obs[:, 0].tolist() == want
+
+
 def test_empty_selection_and_numpy_zero_copy() -> None:
     arr = np.arange(6, dtype=np.float32).reshape(3, 2)
     b = Transitions(
