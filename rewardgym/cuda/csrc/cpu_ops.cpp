@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "common.h"
@@ -159,21 +160,34 @@ std::tuple<at::Tensor, at::Tensor> gae_cpu(const at::Tensor& rewards, const c10:
     const bool* d = dones.data_ptr<bool>();
     scalar_t* a = adv.data_ptr<scalar_t>();
     scalar_t* g = ret.data_ptr<scalar_t>();
-    at::parallel_for(0, B, 16, [&](int64_t begin, int64_t end) {
-      for (int64_t b = begin; b < end; ++b) {
-        const int64_t base = b * T;
-        double next_value = lv ? static_cast<double>(lv[b]) : 0.0;
-        double next_adv = 0.0;
-        for (int64_t t = T - 1; t >= 0; --t) {
-          const double value = v ? static_cast<double>(v[base + t]) : 0.0;
-          const double live = d[base + t] ? 0.0 : 1.0;
-          const double delta = static_cast<double>(r[base + t]) + gamma * next_value * live - value;
-          next_adv = delta + gamma * lam * live * next_adv;
-          a[base + t] = static_cast<scalar_t>(next_adv);
-          g[base + t] = static_cast<scalar_t>(next_adv + value);
-          next_value = value;
+    // Each row is a serial recurrence, so one row at a time waits on the latency of every multiply-add.
+    // Rows are independent: full blocks of kRows rows walk backwards in lockstep (a fixed-size inner loop the
+    // compiler keeps in registers), keeping kRows chains in flight; same arithmetic, in the same order, per row.
+    constexpr int64_t kRows = 4;
+    auto rows = [&](int64_t b0, auto n_rows) {
+      constexpr int64_t n = decltype(n_rows)::value;
+      double next_value[n], next_adv[n];
+      for (int64_t k = 0; k < n; ++k) {
+        next_value[k] = lv ? static_cast<double>(lv[b0 + k]) : 0.0;
+        next_adv[k] = 0.0;
+      }
+      for (int64_t t = T - 1; t >= 0; --t) {
+        for (int64_t k = 0; k < n; ++k) {
+          const int64_t i = (b0 + k) * T + t;
+          const double value = v ? static_cast<double>(v[i]) : 0.0;
+          const double live = d[i] ? 0.0 : 1.0;
+          const double delta = static_cast<double>(r[i]) + gamma * next_value[k] * live - value;
+          next_adv[k] = delta + gamma * lam * live * next_adv[k];
+          a[i] = static_cast<scalar_t>(next_adv[k]);
+          g[i] = static_cast<scalar_t>(next_adv[k] + value);
+          next_value[k] = value;
         }
       }
+    };
+    at::parallel_for(0, B, 16, [&](int64_t begin, int64_t end) {
+      int64_t b = begin;
+      for (; b + kRows <= end; b += kRows) rows(b, std::integral_constant<int64_t, kRows>{});
+      for (; b < end; ++b) rows(b, std::integral_constant<int64_t, 1>{});
     });
   });
   return {adv, ret};
