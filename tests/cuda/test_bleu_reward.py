@@ -16,6 +16,7 @@ from rewardgym.rewards.builtin import BUILTIN_REWARD_MODULES
 from rewardgym.rewards.verifiable.bleu import example_episodes, regex_tokenize
 from rewardgym.testing import check_all_rewards
 from rewardgym.types import Episodes
+from tests.conftest import need
 
 COMPLETIONS = ["The cat sat on the mat.", "a cat on a mat", "", "dogs, dogs and dogs!", "the the the the"]
 REFERENCES = [
@@ -70,6 +71,7 @@ def test_nltk_smoothing_equals_nltk(method: str) -> None:
 
 def test_transformers_tokenizer() -> None:
     """A real (tiny, locally trained) tokenizer: scores follow its ids, not the regex tokens."""
+    need("llm")
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
