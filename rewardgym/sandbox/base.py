@@ -101,20 +101,51 @@ def decode_output(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+NAME_MAX = 255  # bytes in one path component (Linux)
+PATH_MAX = 4000  # bytes in a whole relative path (Linux allows 4096 with the workspace prefix)
+
+
 def check_files(files: Mapping[str, str | bytes]) -> list[tuple[str, bytes]]:
-    """Validate workspace file names (relative, no ``..``) and encode contents; raises SandboxError."""
+    """Validate workspace file names and encode contents; raises SandboxError.
+
+    A name must be a relative path inside the workspace (no ``..``), each component at most 255 bytes of
+    UTF-8, and no name may also be a directory of another (``a`` and ``a/b``).
+    """
     if not isinstance(files, Mapping):
         raise SandboxError(f"files must be a mapping of relative path -> content, got {type(files).__name__}")
     out = []
+    names: set[str] = set()
+    dirs: set[str] = set()
     for name, content in files.items():
-        parts = str(name).split("/")
-        if not name or str(name).startswith("/") or "\x00" in str(name) or any(p in ("", ".", "..") for p in parts):
+        if not isinstance(name, str):
+            raise SandboxError(f"file names must be str, got {type(name).__name__}: {name!r}")
+        parts = name.split("/")
+        if not name or name.startswith("/") or "\x00" in name or any(p in ("", ".", "..") for p in parts):
             raise SandboxError(f"file name {name!r} must be a relative path inside the workspace (no '..')")
+        try:
+            sizes = [len(p.encode("utf-8")) for p in parts]
+        except UnicodeEncodeError as exc:
+            raise SandboxError(f"file name {name[:80]!r} is not valid UTF-8 ({exc.reason})") from None
+        if max(sizes) > NAME_MAX or sum(sizes) + len(parts) > PATH_MAX:
+            raise SandboxError(
+                f"file name {name[:80]!r}... is too long: each part of a path may have at most {NAME_MAX} "
+                f"bytes and the whole path {PATH_MAX}"
+            )
+        names.add(name)
+        dirs.update("/".join(parts[:i]) for i in range(1, len(parts)))
         if isinstance(content, str):
-            content = content.encode("utf-8")
+            try:
+                content = content.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise SandboxError(f"file {name!r} is not valid UTF-8 text ({exc.reason}); pass bytes") from None
         if not isinstance(content, (bytes, bytearray)):
             raise SandboxError(f"file {name!r} must be str or bytes, got {type(content).__name__}")
-        out.append((str(name), bytes(content)))
+        out.append((name, bytes(content)))
+    clash = sorted(names & dirs)
+    if clash:
+        raise SandboxError(
+            f"{clash[0]!r} is both a file and the directory of another file; a path can be only one of them"
+        )
     return out
 
 

@@ -110,6 +110,18 @@ class MemoryCgroup:
         script = 'echo $$ > "$0" && exec "$@"'
         return ["/bin/sh", "-c", script, str(self.path / "cgroup.procs"), *argv]
 
+    def resident_bytes(self) -> int | None:
+        """Memory charged here that reclaim cannot drop: anonymous memory plus shared memory / tmpfs.
+
+        (Page cache is left out: the kernel reclaims it under the cap.) None when it cannot be read.
+        """
+        keys = ("rss", "shmem") if self.version == "v1" else ("anon", "shmem")
+        try:
+            stat = dict(line.split(" ", 1) for line in (self.path / "memory.stat").read_text().splitlines())
+            return sum(int(stat.get(k, 0)) for k in keys)
+        except (OSError, ValueError):
+            return None
+
     def oom_kills(self) -> int:
         """How many processes the kernel has killed in this cgroup for lack of memory."""
         name = "memory.oom_control" if self.version == "v1" else "memory.events"

@@ -18,9 +18,12 @@ Example:
 
 from __future__ import annotations
 
+import ast
+import builtins
 import functools
 import hashlib
 import json
+import re
 import secrets
 import threading
 from collections import OrderedDict
@@ -32,10 +35,73 @@ from rewardgym.errors import SandboxError
 from rewardgym.sandbox.base import ExecResult, Job, Sandbox
 from rewardgym.sandbox.runtime.harness import TestSpecError, plan_tests
 
-__all__ = ["GradeResult", "Grader", "TestSuite"]
+__all__ = ["GradeResult", "Grader", "TestSuite", "entry_point_of"]
 
 HARNESS_SOURCE = (Path(__file__).resolve().parent / "runtime" / "harness.py").read_text()
 HARNESS_COMMAND = ["python3", "-I", "-S", "harness.py", "solution.py", "spec.json"]
+# verdicts that may depend on what else ran at the same time (load, memory pressure): never cached
+_CIRCUMSTANTIAL = re.compile(r"timed out|MemoryError|memory|process exited|process is gone|killed", re.IGNORECASE)
+
+
+def entry_point_of(asserts: Sequence[str], setup: str = "", code: str = "") -> str:
+    """The function MBPP-style ``asserts`` test: the outermost call that is not a builtin or a setup name.
+
+    ``assert abs(f(x) - 1) < 1e-9``, ``assert sorted(f(x)) == ...`` and ``assert len(f(x)) == 3`` all test
+    ``f``: builtins (and names the setup code or imports define) are never the entry point. Among the
+    remaining calls of the first assert that uses any, the shallowest wins; a tie is broken by which one
+    the reference ``code`` defines.
+
+    Raises:
+        SandboxError: no assert calls a candidate function, or two are equally likely.
+
+    Example:
+        >>> entry_point_of(["assert abs(area(2) - 12.56) < 0.01"])
+        'area'
+        >>> entry_point_of(["assert sorted(uniq([3, 1, 3])) == [1, 3]"])
+        'uniq'
+    """
+    try:
+        known = set(dir(builtins)) | _names_bound(ast.parse(setup or ""))
+    except SyntaxError as exc:
+        raise SandboxError(f"the test setup code does not parse: {exc}") from exc
+    try:
+        defined = {n.name for n in ast.parse(code or "").body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    except SyntaxError:
+        defined = set()
+    for text in asserts:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError as exc:
+            raise SandboxError(f"test {text!r} does not parse: {exc}") from exc
+        depth: dict[str, int] = {}
+        frontier: list[tuple[ast.AST, int]] = [(tree, 0)]
+        while frontier:
+            node, d = frontier.pop(0)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id not in known:
+                depth.setdefault(node.func.id, d)
+            frontier += [(child, d + 1) for child in ast.iter_child_nodes(node)]
+        if not depth:
+            continue
+        top = min(depth.values())
+        names = sorted(n for n, d in depth.items() if d == top)
+        if len(names) > 1:
+            names = [n for n in names if n in defined] or names
+        if len(names) > 1:
+            raise SandboxError(f"cannot tell which function {text!r} tests: {' or '.join(names)}")
+        return names[0]
+    raise SandboxError(f"no test calls a function of the solution (tests: {list(asserts)[:2]!r})")
+
+
+def _names_bound(tree: ast.AST) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
 
 
 @dataclass(frozen=True)
@@ -266,10 +332,23 @@ class Grader:
         return [r for r in out if r is not None]
 
     def _remember(self, key: str, verdict: GradeResult) -> None:
-        result = verdict.exec_result
-        if self.cache_size <= 0 or result is None or result.sandbox_error:
-            return  # never cache infrastructure failures
+        if self.cache_size <= 0 or not cacheable(verdict):
+            return
         with self._lock:
             self._cache[key] = verdict
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
+
+
+def cacheable(verdict: GradeResult) -> bool:
+    """Whether a verdict depends on the solution and tests alone, so it may be reused.
+
+    Infrastructure failures, timeouts, memory exhaustion and killed processes may have been caused by
+    whatever else ran at the same time (load, memory pressure), so they are never cached.
+    """
+    result = verdict.exec_result
+    if result is None or result.sandbox_error or not verdict.complete or verdict.error:
+        return False
+    if result.timed_out or result.memory_exceeded or result.truncated:
+        return False
+    return not any(_CIRCUMSTANTIAL.search(r) for r in verdict.reasons if r != "ok")

@@ -35,11 +35,17 @@ __all__ = ["WorkerPool"]
 
 START_TIMEOUT_S = 60.0
 REPLY_GRACE_S = 10.0
+RESIDUE_SLACK_BYTES = 48 << 20  # a worker holding more than this over its idle baseline after a job is replaced
+RESIDUE_WAIT_S = 0.25  # how long a job's freed memory may take to leave the cgroup (IPC teardown is async)
 _LIVE_POOLS: weakref.WeakSet[WorkerPool] = weakref.WeakSet()
 
 
 class _WorkerGone(Exception):
     """The worker process died or broke the protocol."""
+
+
+class _Replace(Exception):
+    """The worker cannot take this job as it is (its memory cap cannot be lowered): start a fresh one."""
 
 
 def _write_all(fd: int, data: bytes, deadline: float) -> None:
@@ -80,15 +86,17 @@ def _read_exact(fd: int, n: int, deadline: float) -> bytes:
 
 
 class _Worker:
-    def __init__(self, sandbox: ProcessSandbox, uid: int) -> None:
+    def __init__(self, sandbox: ProcessSandbox, uid: int, limit_mb: int = 512) -> None:
         self.uid = uid
+        self.dirty = False  # left memory behind that did not go away: replace before the next job
+        self.baseline: int | None = None
         self.log = tempfile.TemporaryFile(prefix="rewardgym-worker-")  # noqa: SIM115 - lives with the worker
         fds: list[int] = []
         try:
             argv = sandbox.worker_command(uid, fds)
             self.cgroup = None
             if sandbox.use_cgroup:
-                self.cgroup = MemoryCgroup(f"worker-{os.getpid()}-{uid}", 512)
+                self.cgroup = MemoryCgroup(f"worker-{os.getpid()}-{uid}", limit_mb)
                 argv = self.cgroup.wrap(argv)
             self.proc = subprocess.Popen(
                 argv,
@@ -100,6 +108,8 @@ class _Worker:
                 bufsize=0,
             )
         except OSError as exc:
+            if getattr(self, "cgroup", None) is not None:
+                self.cgroup.remove()
             raise SandboxError(f"could not start a sandbox worker: {exc}") from exc
         finally:
             for fd in fds:
@@ -115,6 +125,8 @@ class _Worker:
         if not hello[0].get("ready"):
             self.kill()
             raise SandboxError(f"sandbox worker sent {hello[0]!r} instead of a ready message")
+        if self.cgroup is not None:
+            self.baseline = self.cgroup.resident_bytes()
 
     def _read_frame(self, deadline: float) -> tuple[dict, bytes]:
         size = struct.unpack("!Q", _read_exact(self.rfd, 8, deadline))[0]
@@ -131,14 +143,33 @@ class _Worker:
         deadline = time.monotonic() + header["timeout"] + REPLY_GRACE_S
         ooms = 0
         if self.cgroup is not None:
-            self.cgroup.set_limit(header["memory_mb"] + CGROUP_HEADROOM_MB)
+            try:
+                self.cgroup.set_limit(header["memory_mb"] + CGROUP_HEADROOM_MB)
+            except OSError as exc:  # e.g. EBUSY: more is in use than the new, smaller cap
+                raise _Replace(str(exc)) from exc
             ooms = self.cgroup.oom_kills()
         _write_all(self.wfd, b"".join(blobs), deadline)
         reply, body = self._read_frame(deadline)
         if self.cgroup is not None:
             reply["oom"] = self.cgroup.oom_kills() > ooms
+            self._check_residue()
         n = reply.get("stdout_len", 0)
         return reply, body[:n], body[n:]
+
+    def _check_residue(self) -> None:
+        """Mark the worker for replacement if the job left memory charged to it (the next job must start
+        from the same baseline as the first)."""
+        if self.cgroup is None or self.baseline is None:
+            return
+        give_up = time.monotonic() + RESIDUE_WAIT_S
+        while True:
+            now = self.cgroup.resident_bytes()
+            if now is None or now <= self.baseline + RESIDUE_SLACK_BYTES:
+                return
+            if time.monotonic() >= give_up:
+                self.dirty = True
+                return
+            time.sleep(0.005)
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -179,21 +210,29 @@ class WorkerPool:
         self._closed = False
         _LIVE_POOLS.add(self)
 
-    def _worker(self, slot: int) -> _Worker:
+    def _worker(self, slot: int, limit_mb: int, fresh: bool = False) -> _Worker:
         worker = self._workers.get(slot)
-        if worker is None or not worker.alive():
+        if worker is None or fresh or worker.dirty or not worker.alive():
             if worker is not None:
                 worker.kill()
-            worker = self._workers[slot] = _Worker(self.sandbox, self._uids[slot])
+                self._workers.pop(slot, None)
+            worker = self._workers[slot] = _Worker(self.sandbox, self._uids[slot], limit_mb)
         return worker
 
     def run(self, header: dict, files: list[tuple[str, bytes]], stdin: bytes | None) -> tuple[dict, bytes, bytes]:
         slot = self._idle.get()
+        limit_mb = header["memory_mb"] + CGROUP_HEADROOM_MB
         try:
+            replace = False
             for attempt in (1, 2):
-                worker = self._worker(slot)
+                worker = self._worker(slot, limit_mb, fresh=replace)
+                replace = False
                 try:
                     return worker.run(header, files, stdin)
+                except _Replace as exc:
+                    if attempt == 2:
+                        raise SandboxError(f"cannot set a fresh worker's memory cap: {exc}") from exc
+                    replace = True
                 except _WorkerGone as exc:
                     log = worker.log_tail()
                     worker.kill()

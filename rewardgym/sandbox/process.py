@@ -122,6 +122,8 @@ class ProcessSandbox(Sandbox):
         netns_per_job: give each warm job its own network namespace (workers already have no network).
         cgroup: cap the memory of all of a run's processes together at ``memory_mb`` + 128 MB with a memory
             cgroup (None: when the host allows it, see :mod:`rewardgym.sandbox.cgroup`).
+        max_files: most files and directories a warm run's workspace may hold (so removing what one run
+            left behind takes bounded time, spent before that run's result comes back).
     """
 
     backend = "process"
@@ -141,6 +143,7 @@ class ProcessSandbox(Sandbox):
         preload: Sequence[str] = DEFAULT_PRELOAD,
         netns_per_job: bool = True,
         cgroup: bool | None = None,
+        max_files: int = 20_000,
     ) -> None:
         ok, message = bubblewrap_status()
         if not ok:
@@ -161,6 +164,9 @@ class ProcessSandbox(Sandbox):
             self._bpf = None
         self.warm = warm
         self.disk_mb, self.file_mb, self.nproc, self.nofile = disk_mb, file_mb, nproc, nofile
+        if not (isinstance(max_files, int) and 64 <= max_files <= 10_000_000):
+            raise SandboxError(f"max_files must be an int in [64, 10000000], got {max_files!r}")
+        self.max_files = max_files
         self.max_output_bytes = int(max_output_bytes)
         self.preload = tuple(preload)
         self.netns_per_job = netns_per_job
@@ -180,11 +186,26 @@ class ProcessSandbox(Sandbox):
     # ---------------------------------------------------------------------------------- bwrap command
 
     def _interpreter_binds(self) -> list[str]:
+        """Bind an interpreter outside ``/usr`` at its own path, its parent directories world-traversable.
+
+        (bubblewrap would copy the host's modes for the parents: under ``/root`` (0700) the job's
+        unprivileged user would get EACCES.)
+        """
         real = os.path.realpath(self.python)
-        if real.startswith("/usr/"):
-            return []
-        prefix = os.path.dirname(os.path.dirname(real))
-        return ["--ro-bind", prefix, prefix]
+        args: list[str] = []
+        for path in dict.fromkeys([self.python, real]):  # a venv's link and the interpreter it points to
+            prefix = os.path.dirname(os.path.dirname(path))
+            if prefix.startswith("/usr/") or prefix in ("/", "/usr"):
+                continue
+            parents = []
+            parent = os.path.dirname(prefix)
+            while parent not in ("/", ""):
+                parents.append(parent)
+                parent = os.path.dirname(parent)
+            for parent in reversed(parents):
+                args += ["--perms", "0755", "--dir", parent]
+            args += ["--ro-bind", prefix, prefix]
+        return args
 
     def bwrap_args(self, uid: int, caps: Sequence[str], fds: list[int]) -> list[str]:
         """The ``bwrap`` argv prefix shared by both modes (``fds`` collects fds the child must inherit)."""
@@ -311,6 +332,8 @@ class ProcessSandbox(Sandbox):
             "preload": list(self.preload),
             "netns": self.netns_per_job,
             "seccomp": None,
+            "disk_mb": self.disk_mb,
+            "max_files": self.max_files,
             "precompile": [f"{SANDBOX_RUNTIME}/harness.py"],
         }
         args = self.bwrap_args(uid, WORKER_CAPS, fds)
@@ -366,7 +389,10 @@ class ProcessSandbox(Sandbox):
             ]
             group = None
             if self.use_cgroup:
-                group = MemoryCgroup(f"run-{os.getpid()}-{uid}", header["memory_mb"] + CGROUP_HEADROOM_MB)
+                try:
+                    group = MemoryCgroup(f"run-{os.getpid()}-{uid}", header["memory_mb"] + CGROUP_HEADROOM_MB)
+                except OSError as exc:
+                    raise SandboxError(f"could not create the run's memory cgroup: {exc}") from exc
                 argv = group.wrap(argv)
             start = time.monotonic()
             try:

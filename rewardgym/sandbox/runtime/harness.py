@@ -16,7 +16,12 @@ Why the verdict cannot be forged by the solution:
   harness's stderr), one line per test, tagged with a per-run random nonce that the host checks. A test
   passes only if its own line says so; a missing line is a failure.
 - Helper functions the tests use that the task's prompt defines (``poly``, ``encode_cyclic``...) come from
-  the trusted prompt, never from the solution; solution names never shadow builtins or test names.
+  the trusted prompt, never from the solution; solution names never shadow builtins or test names, and the
+  entry point itself can never be a builtin or a helper the tests or the prompt define.
+- Whatever the solution raises reaches the tests as an ordinary ``Exception``: exceptions that trusted test
+  code treats as control flow (``StopIteration`` ending a ``map``/``zip``/``for`` loop early, ``GeneratorExit``,
+  ``KeyboardInterrupt``, ``SystemExit``...) become a :class:`SolutionError`, so they fail the test instead
+  of cutting it short. Signals the solution sends this process (``SIGINT``...) are ignored.
 """
 
 from __future__ import annotations
@@ -91,6 +96,40 @@ def _loaded_names(tree: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
+def _is_stub(node: ast.AST) -> bool:
+    """A prompt's stub of the function under test: only a docstring, ``pass``, ``...`` or imports."""
+    stub_parts = (ast.Pass, ast.Import, ast.ImportFrom)
+    body = getattr(node, "body", [])
+    return all(
+        isinstance(s, stub_parts) or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)) for s in body
+    )
+
+
+def _check_entry_point(entry_point: str, tests: ast.Module, prelude: ast.Module) -> None:
+    """The function under test must be the solution's: never a builtin, a test name or a prompt helper."""
+    if not entry_point:
+        return
+    if not entry_point.isidentifier():
+        raise TestSpecError(f"the entry point {entry_point!r} is not a Python identifier")
+    if entry_point in dir(builtins) or entry_point in ("check", "candidate"):
+        raise TestSpecError(
+            f"the entry point {entry_point!r} is a builtin or a name the harness uses; it must be the "
+            "solution's own function"
+        )
+    if entry_point in _bound_names(tests):
+        raise TestSpecError(f"the entry point {entry_point!r} is defined by the tests themselves")
+    for node in ast.walk(prelude):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == entry_point:
+            if not _is_stub(node) and node in prelude.body:
+                raise TestSpecError(f"the entry point {entry_point!r} is a helper the prompt implements")
+        elif (
+            isinstance(node, (ast.ClassDef, ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign))
+            and entry_point in _bound_names(node)
+            and node in prelude.body
+        ):
+            raise TestSpecError(f"the entry point {entry_point!r} is a name the prompt defines")
+
+
 def plan_tests(source: str, prelude: str = "", entry_point: str = "") -> dict:
     """Split ``check(candidate)`` in ``source`` into setup steps and tests.
 
@@ -115,6 +154,7 @@ def plan_tests(source: str, prelude: str = "", entry_point: str = "") -> dict:
     if not checks:
         raise TestSpecError("test code must define a function check(candidate)")
     check = checks[-1]
+    _check_entry_point(entry_point, tree, pre)
     defined = (_bound_names(tree) | _bound_names(pre) | set(dir(builtins))) - {entry_point}
     free = sorted((_loaded_names(tree) - defined) | {"candidate"})
     lines = source.splitlines()
@@ -253,6 +293,13 @@ class SolutionError(Exception):
     """The solution raised, returned something that is not a plain value, or is gone."""
 
 
+# exceptions that trusted test code may take as a signal (end of iteration, a check that failed): raised by
+# the solution they would end a test early instead of failing it, so they reach the tests as SolutionError
+CONTROL_FLOW: tuple[type[BaseException], ...] = (StopIteration, StopAsyncIteration, AssertionError)
+# signals the solution (same uid) could send the grader to interrupt a test (KeyboardInterrupt...)
+IGNORED_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGVTALRM", "SIGPROF")
+
+
 class _Remote:
     """Stands for one function of the solution: calls it in the child process and returns plain values."""
 
@@ -327,7 +374,11 @@ class _Connection:
         if reply[0] == "err" and len(reply) == 4:
             kind, message = str(reply[2]), str(reply[3])
             exc_type = getattr(builtins, kind, None)
-            if isinstance(exc_type, type) and issubclass(exc_type, Exception) and exc_type is not AssertionError:
+            if (
+                isinstance(exc_type, type)
+                and issubclass(exc_type, Exception)
+                and not issubclass(exc_type, CONTROL_FLOW)
+            ):
                 raise exc_type(message)
             raise SolutionError(f"{kind}: {message}")
         self.kill("the solution broke the call protocol")
@@ -402,11 +453,18 @@ def main(argv: list[str]) -> int:
     with open(solution_path, "rb") as fh:
         source = fh.read()
     _set_nondumpable()
+    for name in IGNORED_SIGNALS:
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
     started = time.monotonic()
     parent_sock, child_sock = socket.socketpair()
     pid = os.fork()
     if pid == 0:
         try:
+            for name in IGNORED_SIGNALS:  # the solution gets the usual dispositions back
+                with contextlib.suppress(AttributeError, OSError, ValueError):
+                    handler = signal.default_int_handler if name == "SIGINT" else signal.SIG_DFL
+                    signal.signal(getattr(signal, name), handler)
             os.close(spec_fd)
             parent_sock.close()
             os.dup2(2, 1)

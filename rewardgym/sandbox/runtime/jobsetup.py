@@ -20,6 +20,7 @@ import types
 
 __all__ = ["PRECOMPILED", "become_job", "chown_tree", "prctl", "unshare"]
 
+CLONE_NEWIPC = 0x08000000
 CLONE_NEWNET = 0x40000000
 CLONE_NEWPID = 0x20000000
 PR_SET_PDEATHSIG = 1

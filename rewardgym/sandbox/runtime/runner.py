@@ -5,11 +5,13 @@ bubblewrap sandbox, as root *of that sandbox* with only the capabilities it need
 the standard library only and never imports rewardgym; :mod:`jobsetup` (next to it) turns a process into
 the sandboxed job (rlimits, unprivileged uid, ``no_new_privs``, seccomp, clean environment).
 
-``serve`` mode (the warm pool): preload modules once, then per job: wipe the workspace, receive the files
-with ``os.splice`` (their bytes never pass through this process's memory, so a later job forked from here
-cannot find them), fork, ``unshare`` a new PID and network namespace, fork its PID 1 (a tiny init that
-reaps, reports the job's status and, by exiting, makes the kernel kill everything left in the namespace),
-which forks the job. Python commands run in the forked, preloaded interpreter; the rest is ``exec``-ed.
+``serve`` mode (the warm pool): a supervisor (this process) and a clean template process (:mod:`template`)
+forked before any request, which preloads modules and forks every job. Per job the supervisor receives the
+files with ``os.splice`` straight into the workspace (a tmpfs capped in size and number of files), hands the
+template the job's pipes, relays the output, and wipes the workspace before it replies. The template's fork
+enters new PID, network and IPC namespaces and forks the namespace's PID 1 (a tiny init that reaps,
+reports the job's status and, by exiting, makes the kernel kill everything left in the namespace), which
+forks the job. Python commands run in the forked, preloaded interpreter; the rest is ``exec``-ed.
 
 ``once`` mode (a fresh interpreter per job): bubblewrap has already placed the files; set up and run.
 
@@ -25,22 +27,14 @@ import json
 import os
 import select
 import signal
+import socket
 import struct
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the runtime dir (read-only, trusted)
-from jobsetup import (
-    CLONE_NEWNET,
-    CLONE_NEWPID,
-    PR_SET_PDEATHSIG,
-    PRECOMPILED,
-    SETUP_FAILED,
-    become_job,
-    chown_tree,
-    prctl,
-    unshare,
-)
+from jobsetup import SETUP_FAILED, become_job, chown_tree
+from template import serve_template
 
 del sys.path[0]  # jobs must not import from here
 
@@ -117,29 +111,44 @@ def _wipe(path: str) -> None:
 
 
 class Worker:
-    """The warm fork server (``serve`` mode)."""
+    """The warm fork server (``serve`` mode): a supervisor that handles requests and a clean template.
+
+    The supervisor (this process) reads requests, writes the job's files straight into the workspace with
+    ``os.splice``, relays the job's output and wipes the workspace after each job, before it replies, so
+    the time a job's leftovers take to remove is that job's own. It never forks a job: the template
+    (:mod:`template`), forked before any request arrived, does, so no job can find another's data in memory.
+    """
 
     def __init__(self, cfg: dict) -> None:
         self.cfg = cfg
         self.uid, self.gid = cfg["uid"], cfg["gid"]
         self.root = cfg["workspace"]
-        self.bpf = None
+        bpf = None
         if cfg.get("seccomp"):
             with open(cfg["seccomp"], "rb") as fh:
-                self.bpf = fh.read()
+                bpf = fh.read()
+        if cfg.get("max_files"):
+            _cap_workspace(self.root, int(cfg["disk_mb"]), int(cfg["max_files"]))
         self.rfd, self.wfd = os.dup(0), os.dup(1)
         self.null = os.open(os.devnull, os.O_WRONLY | os.O_CLOEXEC)
         null = os.open(os.devnull, os.O_RDWR)
         os.dup2(null, 0)
         os.dup2(null, 1)
         os.close(null)
-        for name in cfg.get("preload", ()):
-            with contextlib.suppress(Exception):
-                __import__(name)
-        for path in cfg.get("precompile", ()):
-            with open(path, "rb") as fh:
-                source = fh.read()
-            PRECOMPILED[source] = compile(source, os.path.basename(path), "exec", dont_inherit=True)
+        self.ctl, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                self.ctl.close()
+                for fd in (self.rfd, self.wfd, self.null):
+                    os.close(fd)
+                serve_template(theirs, cfg, bpf)
+            finally:
+                os._exit(SETUP_FAILED)
+        theirs.close()
+        self.template = pid
+        if self.ctl.recv(16) != b"R":
+            raise ProtocolError("the template process did not start")
 
     def send(self, header: dict, *blobs: bytes) -> None:
         payload = json.dumps(header).encode()
@@ -177,18 +186,14 @@ class Worker:
             if error:
                 self._take(self.null, size, error)
                 continue
-            path = _safe_path(work, rel)
-            parent = work
-            for part in rel.split("/")[:-1]:
-                parent = os.path.join(parent, part)
-                if not os.path.isdir(parent):
-                    os.mkdir(parent, 0o755)
-                    os.chown(parent, self.uid, self.gid)
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-            fd = os.open(path, flags, mode & 0o777)
+            try:
+                fd = self._create(work, rel, mode)
+            except OSError as exc:  # a name clash (`a` and `a/b`), a name too long: the job's own mistake
+                error.append(f"cannot create {rel[:100]!r}: {exc.strerror or exc}")
+                self._take(self.null, size, error)
+                continue
             try:
                 self._take(fd, size, error)
-                os.fchown(fd, self.uid, self.gid)
             finally:
                 os.close(fd)
         if job["stdin"] < 0:
@@ -203,6 +208,19 @@ class Worker:
         os.unlink(stdin_path)
         return stdin_fd, (error or [None])[0]
 
+    def _create(self, work: str, rel: str, mode: int) -> int:
+        path = _safe_path(work, rel)
+        parent = work
+        for part in rel.split("/")[:-1]:
+            parent = os.path.join(parent, part)
+            if not os.path.isdir(parent):
+                os.mkdir(parent, 0o755)
+                os.chown(parent, self.uid, self.gid)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        fd = os.open(path, flags, mode & 0o777)
+        os.fchown(fd, self.uid, self.gid)
+        return fd
+
     def run(self, job: dict) -> tuple[dict, bytes, bytes]:
         _wipe(self.root)
         work, tmp = os.path.join(self.root, "work"), os.path.join(self.root, "tmp")
@@ -213,77 +231,38 @@ class Worker:
         if error:
             if stdin_fd is not None:
                 os.close(stdin_fd)
+            _wipe(self.root)
             return {"error": f"the files do not fit in the workspace ({error})"}, b"", b""
+        job.pop("files", None)
         job.update(uid=self.uid, gid=self.gid, cwd=work)
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         st_r, st_w = os.pipe()
+        header_r, header_w = os.pipe()
+        done_r, done_w = os.pipe()
+        theirs = [out_w, err_w, st_w, header_r, done_w] + ([stdin_fd] if stdin_fd is not None else [])
         start = time.monotonic()
-        pid = os.fork()
-        if pid == 0:
-            self._intermediate(job, stdin_fd, out_w, err_w, st_w)
-        for fd in (out_w, err_w, st_w):
-            os.close(fd)
-        if stdin_fd is not None:
-            os.close(stdin_fd)
-        return self._collect(job, pid, start, out_r, err_r, st_r)
-
-    def _intermediate(self, job: dict, stdin_fd: int | None, out_w: int, err_w: int, st_w: int) -> None:
-        """Between the worker and the job: new PID + network namespace, whose PID 1 is :meth:`_init`."""
         try:
-            keep = sorted({out_w, err_w, st_w} | ({stdin_fd} if stdin_fd is not None else set()))
-            low = 3
-            for fd in keep:  # drop everything else, above all the read ends of the job's pipes
-                os.closerange(low, fd)
-                low = fd + 1
-            os.closerange(low, 1 << 16)
-            os.setsid()
-            unshare(CLONE_NEWPID | (CLONE_NEWNET if self.cfg.get("netns", True) else 0))
-            pid = os.fork()
-            if pid == 0:
-                self._init(job, stdin_fd, out_w, err_w, st_w)
-            os.write(st_w, struct.pack("!q", pid))
-            for fd in keep:
-                os.close(fd)
-            os.waitpid(pid, 0)  # stay: PID 1 has PDEATHSIG=SIGKILL tied to this process
-            os._exit(0)
-        except BaseException as exc:
-            try:
-                os.write(err_w, f"sandbox setup failed: {type(exc).__name__}: {exc}\n".encode())
-            finally:
-                os._exit(SETUP_FAILED)
-
-    def _init(self, job: dict, stdin_fd: int | None, out_w: int, err_w: int, st_w: int) -> None:
-        """PID 1 of the job's namespace: start the job (PID 2), reap, report its status, exit.
-
-        When this process exits the kernel kills everything left in the namespace. The job is not PID 1
-        itself, so signals behave for it as anywhere else; it cannot signal this process (other uid).
-        """
-        try:
-            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-            pid = os.fork()
-            if pid == 0:
-                os.dup2(stdin_fd if stdin_fd is not None else os.open(os.devnull, os.O_RDONLY), 0)
-                os.dup2(out_w, 1)
-                os.dup2(err_w, 2)
-                os.closerange(3, 1 << 16)
-                become_job(job, self.bpf)
-            null = os.open(os.devnull, os.O_RDWR)
-            for fd in (0, 1, 2):
-                os.dup2(null, fd)
-            for fd in {out_w, err_w, null} | ({stdin_fd} if stdin_fd is not None else set()):
-                os.close(fd)
-            while True:
-                done, status, usage = os.wait4(-1, 0)
-                if done == pid:
-                    break
-            os.write(st_w, struct.pack("!qq", status, usage.ru_maxrss))
+            socket.send_fds(self.ctl, [b"J"], theirs)
+            reply = self.ctl.recv(16)
+        except OSError as exc:
+            raise ProtocolError(f"the template process is gone: {exc}") from exc
         finally:
-            os._exit(0)
+            for fd in theirs:
+                os.close(fd)
+        if len(reply) != 8:
+            raise ProtocolError("the template process is gone")
+        pid = struct.unpack("!q", reply)[0]
+        with contextlib.suppress(OSError):  # a job that died at once has closed its end: nothing to do
+            _write_all(header_w, json.dumps(job).encode())
+        os.close(header_w)
+        result = self._collect(job, pid, start, out_r, err_r, st_r, done_r)
+        _wipe(self.root)  # the job's leftovers are removed on its own time, not the next job's
+        return result
 
-    def _collect(self, job: dict, pid: int, start: float, out_r: int, err_r: int, st_r: int) -> tuple:
+    def _collect(self, job: dict, pid: int, start: float, out_r: int, err_r: int, st_r: int, done_r: int) -> tuple:
         cap = job["max_output"]
-        bufs = {out_r: bytearray(), err_r: bytearray(), st_r: bytearray()}
+        bufs = {out_r: bytearray(), err_r: bytearray(), st_r: bytearray(), done_r: bytearray()}
         truncated = {out_r: False, err_r: False}
         poller = select.poll()
         for fd in bufs:
@@ -302,7 +281,7 @@ class Worker:
             now = time.monotonic()
             if not timed_out and now >= deadline:
                 timed_out = True
-                self._kill(pid, bufs[st_r])
+                self._kill(pid, bufs[st_r], done_r in open_fds)
                 hard_stop = now + 5.0
             if hard_stop is not None and now >= hard_stop:
                 break
@@ -313,7 +292,7 @@ class Worker:
                 data = os.read(fd, 1 << 16)
                 if not data:
                     close(fd)
-                elif fd == st_r:
+                elif fd in (st_r, done_r):
                     bufs[fd] += data
                 else:
                     bufs[fd] += data[: cap + 1 - len(bufs[fd])]
@@ -321,10 +300,11 @@ class Worker:
                         truncated[fd] = True
                         del bufs[fd][cap:]
                         close(fd)
+        if done_r in open_fds:  # the job ended its output early: make sure nothing of it is left
+            self._kill(pid, bufs[st_r], True)
+            _wait_closed(done_r, 4.0)
         for fd in list(open_fds):
             close(fd)
-        self._kill(pid, bufs[st_r])
-        os.waitpid(pid, 0)
         duration = time.monotonic() - start
         status_bytes = bytes(bufs[st_r])
         header = {
@@ -351,14 +331,43 @@ class Worker:
         return header, out, err
 
     @staticmethod
-    def _kill(intermediate: int, status_bytes: bytes | bytearray) -> None:
-        """SIGKILL the job's PID-1 (its whole namespace dies with it) and the intermediate process."""
+    def _kill(intermediate: int, status_bytes: bytes | bytearray, alive: bool) -> None:
+        """SIGKILL the job's PID-1 (its whole namespace dies with it) and the intermediate process.
+
+        ``alive``: the intermediate has not exited yet (its done pipe is open), so its pid is still its own.
+        """
         if len(status_bytes) >= 8:
             job_pid = struct.unpack("!q", bytes(status_bytes[:8]))[0]
             with contextlib.suppress(ProcessLookupError):
                 os.kill(job_pid, signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(intermediate, signal.SIGKILL)
+        if alive:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(intermediate, signal.SIGKILL)
+
+
+def _wait_closed(fd: int, timeout: float) -> None:
+    """Wait until every writer of pipe ``fd`` is gone (EOF); raises ProtocolError after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ProtocolError("a job's processes did not exit after SIGKILL")
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if ready and not os.read(fd, 1 << 16):
+            return
+
+
+def _cap_workspace(root: str, disk_mb: int, max_files: int) -> None:
+    """Remount the workspace tmpfs with a cap on its inodes, so wiping it after a job is bounded."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    ms_remount, ms_nosuid, ms_nodev = 32, 2, 4
+    data = f"size={disk_mb * 1024 * 1024},nr_inodes={max_files},mode=755".encode()
+    rc = libc.mount(b"tmpfs", root.encode(), b"tmpfs", ctypes.c_ulong(ms_remount | ms_nosuid | ms_nodev), data)
+    if rc != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"cannot cap the workspace's files: {os.strerror(err)}")
 
 
 def main(argv: list[str]) -> None:
