@@ -9,6 +9,7 @@ The hierarchy lets callers catch broadly (``except RewardGymError``) or narrowly
 - :class:`EnvConfigError`: bad constructor kwargs for an env.
 - :class:`SandboxError`: the sandbox could not run a program (not: the program failed).
 - :class:`MissingDependencyError`: an optional extra is not installed; names the install command.
+- :class:`WorkerLostError`: a remote worker of :mod:`rewardgym.distributed` died or timed out.
 
 Errors also subclass the matching builtin (``KeyError``, ``ValueError``...) so generic handlers still work.
 """
@@ -25,6 +26,7 @@ __all__ = [
     "RewardSpecError",
     "SandboxError",
     "UnknownRewardError",
+    "WorkerLostError",
 ]
 
 
@@ -86,3 +88,7 @@ def require(module: str, extra: str, what: str | None = None):
         return importlib.import_module(module)
     except ImportError as exc:
         raise MissingDependencyError(what or module, f'pip install "rewardgym[{extra}]"') from exc
+
+
+class WorkerLostError(RewardGymError, RuntimeError):
+    """A remote worker (a Ray actor) died or stopped answering; the message names its rows and the cause."""

@@ -1,4 +1,4 @@
-"""Detect optional system components (bubblewrap, Docker, Chromium, nvcc, the SmolLM2 package, offscreen GL, CUDA).
+"""Detect optional system components (bubblewrap, Docker, Chromium, nvcc, the SmolLM2 package, offscreen GL, Ray, CUDA).
 
 Tests call :func:`component_status`; the test suite turns a missing component into a failure in CI
 (``CI=true``) and into a skip that names the install command on a user's machine.
@@ -48,6 +48,10 @@ def _smollm2() -> bool:
 
 def _llm_extra() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("transformers", "tokenizers"))
+
+
+def _ray() -> bool:
+    return importlib.util.find_spec("ray") is not None
 
 
 def _cuda() -> bool:
@@ -108,6 +112,7 @@ COMPONENTS: dict[str, tuple[Callable[[], bool], str]] = {
         "apt-get install -y libegl1 libegl-mesa0 libgl1-mesa-dri (EGL) or libosmesa6 with MUJOCO_GL=osmesa; "
         "pip install 'rewardgym[robotics]'",
     ),
+    "ray": (_ray, 'pip install "rewardgym[ray]"'),
     "cuda": (_cuda, "a machine with an NVIDIA GPU and a CUDA build of torch"),
 }
 

@@ -1,0 +1,311 @@
+"""Score batches with any reward on a pool of Ray actors: chunked, bounded in flight, with per-item timeouts.
+
+:class:`RayScorer` builds the reward once in each of ``num_workers`` actors (a code reward keeps its warm
+sandbox pool there, a judge its LLM client, a synthesized reward its executor) and scores an ``Episodes``
+(or ``Transitions``) batch in chunks of ``chunk_size`` rows, at most ``max_in_flight`` chunks at a time.
+
+**Failures are explicit, never a 0.** A chunk gets ``item_timeout_s`` per row. When it fails — the reward
+raised, the actor died, or the chunk ran out of time (the actor is then killed: a hung reward cannot be
+interrupted otherwise) — a dead actor is replaced, the chunk is re-run (``max_retries`` times after a
+death) and then split into single rows, so one bad row cannot fail its neighbours. A row that still fails is
+returned as failed: NaN score, ``failed[i] = True`` and ``reasons[i]`` saying why.
+:meth:`ScoreResult.raise_if_failed` turns that into a :class:`~rewardgym.errors.RewardComputationError`, and
+:class:`RayReward` (a regular reward) always does.
+
+Rewards whose row ``i`` depends on other rows (group or batch normalisation) cannot be chunked: score them
+in one process, or put the normalisation after the distributed reward.
+
+Example:
+    >>> from rewardgym.distributed import RayScorer, init_ray                 # doctest: +SKIP
+    >>> from rewardgym.envs.code.rewards._common import example_episodes      # doctest: +SKIP
+    >>> _ = init_ray(num_cpus=2)                                              # doctest: +SKIP
+    >>> with RayScorer("code/pass-rate-v0", num_workers=2, chunk_size=2) as scorer:  # doctest: +SKIP
+    ...     result = scorer.score(example_episodes())
+    >>> result.scores.tolist(), result.failed.tolist()                        # doctest: +SKIP
+    ([1.0, 0.0, 0.0, 0.0], [False, False, False, False])
+"""
+
+from __future__ import annotations
+
+import collections
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from rewardgym.distributed._ray import actor_lost, init_ray, kill_quietly, lost_error, remote_class
+from rewardgym.distributed.workers import ScoreWorker
+from rewardgym.errors import RewardComputationError, RewardSpecError
+from rewardgym.rewards.base import Reward
+
+__all__ = ["RayReward", "RayScorer", "ScoreResult", "score_on_actors"]
+
+
+@dataclass
+class ScoreResult:
+    """Scores of a batch, row by row, with the failed rows marked.
+
+    Attributes:
+        scores: float32 (B,); NaN where the row failed.
+        terms: every term of the reward's breakdown (float32 (B,), NaN where failed), ``"total"`` included.
+        failed: bool (B,).
+        reasons: why each failed row failed (None for the others).
+        retries: chunks or rows re-run after a failure.
+    """
+
+    scores: torch.Tensor
+    terms: dict[str, torch.Tensor]
+    failed: torch.Tensor
+    reasons: list[str | None]
+    retries: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when no row failed."""
+        return not bool(self.failed.any())
+
+    def raise_if_failed(self, name: str = "reward") -> ScoreResult:
+        """Raise :class:`~rewardgym.errors.RewardComputationError` naming the failed rows and reasons."""
+        if self.ok:
+            return self
+        rows = torch.nonzero(self.failed).flatten().tolist()
+        shown = "; ".join(f"row {i}: {self.reasons[i]}" for i in rows[:5])
+        raise RewardComputationError(f"{name}: {len(rows)} of {len(self.reasons)} row(s) failed on Ray actors: {shown}")
+
+
+@dataclass
+class _Task:
+    rows: list[int]
+    deaths: int = 0
+    single: bool = False
+    started: float | None = None
+    ref: Any = None
+
+
+@dataclass
+class _Run:
+    """State of one :meth:`RayScorer.score` call."""
+
+    batch: Any
+    queue: collections.deque = field(default_factory=collections.deque)
+    values: dict[str, np.ndarray] = field(default_factory=dict)
+    reasons: list[str | None] = field(default_factory=list)
+    retries: int = 0
+
+
+class RayScorer:
+    """A pool of actors that score batches with one reward (see the module docstring).
+
+    Args:
+        reward: a registered name, a spec dict or a :class:`~rewardgym.rewards.base.Reward` (sent pickled).
+        num_workers: actors in the pool.
+        chunk_size: rows per remote call.
+        max_in_flight: chunks submitted and not yet answered, at most (default ``2 * num_workers``).
+        item_timeout_s: time allowed per row of a chunk.
+        max_retries: re-runs of a chunk whose actor died, before it is split into single rows (and a single
+            row, before it is returned as failed).
+        actor_options: Ray actor options (default ``{"num_cpus": 1, "scheduling_strategy": "SPREAD"}``).
+        address: Ray cluster to connect to when Ray is not initialised yet (None: a local cluster).
+
+    Raises:
+        RewardSpecError: a bad argument, or a reward whose rows depend on each other.
+    """
+
+    def __init__(
+        self,
+        reward: Any,
+        *,
+        num_workers: int = 2,
+        chunk_size: int = 16,
+        max_in_flight: int | None = None,
+        item_timeout_s: float = 60.0,
+        max_retries: int = 1,
+        actor_options: dict[str, Any] | None = None,
+        address: str | None = None,
+    ) -> None:
+        from rewardgym.rewards.spec import build_reward
+
+        for name, value, low in (("num_workers", num_workers, 1), ("chunk_size", chunk_size, 1),
+                                 ("max_retries", max_retries, 0)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise RewardSpecError(f"{name} must be an integer >= {low}, got {value!r}")
+        if not item_timeout_s > 0:
+            raise RewardSpecError(f"item_timeout_s must be > 0, got {item_timeout_s!r}")
+        local = build_reward(reward)
+        if not local.row_independent:
+            raise RewardSpecError(
+                f"reward {local.display_name!r} is not row-independent (it compares rows of a batch), so it "
+                "cannot be scored in chunks on actors; score it in one process"
+            )
+        self.reward_name = local.display_name
+        self.batch_type = local.batch_type
+        self.num_workers, self.chunk_size = num_workers, chunk_size
+        self.max_in_flight = max(1, max_in_flight if max_in_flight is not None else 2 * num_workers)
+        self.item_timeout_s, self.max_retries = float(item_timeout_s), max_retries
+        self._ray = init_ray(address)
+        self._options = {"num_cpus": 1, "scheduling_strategy": "SPREAD", **(actor_options or {})}
+        self._reward_ref = self._ray.put(reward if isinstance(reward, (str, dict)) else local)
+        self.workers: list[Any] = [self._start() for _ in range(num_workers)]
+        self.replaced = 0
+
+    def _start(self) -> Any:
+        return remote_class(ScoreWorker).options(**self._options).remote(self._reward_ref)
+
+    def _replace(self, j: int) -> None:
+        kill_quietly(self.workers[j])
+        self.workers[j] = self._start()
+        self.replaced += 1
+
+    def where(self) -> list[dict[str, Any]]:
+        """Process id, host and Ray node of every actor."""
+        return self._ray.get([w.where.remote() for w in self.workers], timeout=self.item_timeout_s * 4)
+
+    def close(self) -> None:
+        """Stop the actors."""
+        for w in self.workers:
+            kill_quietly(w)
+        self.workers = []
+
+    def __enter__(self) -> RayScorer:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # --- scoring ---------------------------------------------------------------------------------------
+    def score(self, batch: Any) -> ScoreResult:
+        """Score every row of ``batch``; failed rows are marked (see :class:`ScoreResult`), never 0."""
+        if not self.workers:
+            raise RewardComputationError("this RayScorer is closed")
+        n = len(batch)
+        run = _Run(batch, reasons=[None] * n)
+        for start in range(0, n, self.chunk_size):
+            run.queue.append(_Task(list(range(start, min(n, start + self.chunk_size)))))
+        lanes: list[collections.deque[_Task]] = [collections.deque() for _ in self.workers]
+        ray = self._ray
+        while run.queue or any(lanes):
+            self._submit(run, lanes)
+            refs = {t.ref: (j, t) for j, lane in enumerate(lanes) for t in lane}
+            wait = max(0.0, min(t.started + self._budget(t) for lane in lanes if lane for t in (lane[0],))
+                       - time.monotonic())
+            ready, _ = ray.wait([t.ref for lane in lanes for t in lane], num_returns=1, timeout=wait + 0.01)
+            for ref in ready:
+                j, task = refs[ref]
+                lane = lanes[j]
+                lane.remove(task)
+                if lane and lane[0].started is None:
+                    lane[0].started = time.monotonic()
+                self._finish(run, j, task, lanes)
+            self._expire(run, lanes)
+        return self._result(run, n)
+
+    def _budget(self, task: _Task) -> float:
+        return self.item_timeout_s * len(task.rows)
+
+    def _submit(self, run: _Run, lanes: list[collections.deque[_Task]]) -> None:
+        depth = -(-self.max_in_flight // len(self.workers))
+        while run.queue and sum(map(len, lanes)) < self.max_in_flight:
+            j = min(range(len(lanes)), key=lambda k: len(lanes[k]))
+            if len(lanes[j]) >= depth:
+                return
+            task = run.queue.popleft()
+            task.ref = self.workers[j].score.remote(run.batch.select(task.rows))
+            task.started = time.monotonic() if not lanes[j] else None
+            lanes[j].append(task)
+
+    def _finish(self, run: _Run, j: int, task: _Task, lanes: list[collections.deque[_Task]]) -> None:
+        try:
+            terms = self._ray.get(task.ref)
+        except Exception as exc:
+            if actor_lost(exc):
+                self._lost(run, j, lanes, task, str(lost_error(f"scoring actor {j}", exc)))
+            else:
+                self._failed(run, task, _task_error_text(exc), died=False)
+            return
+        for key, value in terms.items():
+            col = run.values.setdefault(key, np.full(len(run.reasons), np.nan, dtype=np.float32))
+            col[task.rows] = value
+
+    def _lost(self, run: _Run, j: int, lanes: list[collections.deque[_Task]], culprit: _Task, reason: str) -> None:
+        """Actor ``j`` is gone: replace it; its other queued chunks go back unpenalised, the culprit is retried."""
+        self._replace(j)
+        for other in list(lanes[j]):
+            other.ref, other.started = None, None
+            run.queue.appendleft(other)
+        lanes[j].clear()
+        self._failed(run, culprit, reason, died=True)
+
+    def _failed(self, run: _Run, task: _Task, reason: str, *, died: bool) -> None:
+        if died and task.deaths < self.max_retries:
+            task.deaths += 1
+            task.ref = task.started = None
+            run.queue.append(task)
+            run.retries += 1
+        elif len(task.rows) > 1:  # isolate the culprit row(s)
+            run.queue.extend(_Task([i], single=True) for i in task.rows)
+            run.retries += len(task.rows)
+        else:
+            run.reasons[task.rows[0]] = reason
+
+    def _expire(self, run: _Run, lanes: list[collections.deque[_Task]]) -> None:
+        now = time.monotonic()
+        for j, lane in enumerate(lanes):
+            if lane and lane[0].started is not None and now - lane[0].started > self._budget(lane[0]):
+                task = lane.popleft()
+                reason = str(lost_error(f"scoring actor {j}", None, self._budget(task)))
+                reason = f"timed out after {self._budget(task):g} s ({len(task.rows)} row(s)); {reason}"
+                task.deaths = self.max_retries  # a timeout is not retried as is: split, or fail the row
+                self._lost(run, j, lanes, task, reason)
+
+    def _result(self, run: _Run, n: int) -> ScoreResult:
+        failed = torch.tensor([r is not None for r in run.reasons], dtype=torch.bool)
+        terms = {k: torch.from_numpy(v) for k, v in run.values.items()}
+        if "total" not in terms:
+            terms["total"] = torch.full((n,), float("nan"))
+        for v in terms.values():
+            v[failed] = float("nan")
+        return ScoreResult(terms["total"], terms, failed, run.reasons, run.retries)
+
+
+def _task_error_text(exc: BaseException) -> str:
+    cause = getattr(exc, "cause", None)
+    err = cause if isinstance(cause, BaseException) else exc
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0] if text else ''}"[:500]
+
+
+def score_on_actors(batch: Any, reward: Any, **kwargs: Any) -> ScoreResult:
+    """Score ``batch`` with ``reward`` on a temporary :class:`RayScorer` (``kwargs`` as for it)."""
+    with RayScorer(reward, **kwargs) as scorer:
+        return scorer.score(batch)
+
+
+class RayReward(Reward):
+    """A reward computed on Ray actors: use it wherever a reward goes (``rewardgym.wrap``, composites).
+
+    Failed rows raise :class:`~rewardgym.errors.RewardComputationError` with their reasons (never a 0).
+
+    Args:
+        reward: the reward to distribute (name, spec dict or :class:`~rewardgym.rewards.base.Reward`).
+        **kwargs: as for :class:`RayScorer`.
+    """
+
+    def __init__(self, reward: Any, **kwargs: Any) -> None:
+        self.scorer = RayScorer(reward, **kwargs)
+        self.name = self.scorer.reward_name
+        self._batch_type = self.scorer.batch_type
+
+    @property
+    def batch_type(self) -> type | None:  # type: ignore[override]
+        return self._batch_type
+
+    def evaluate(self, batch: Any) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        result = self.scorer.score(batch).raise_if_failed(self.display_name)
+        terms = {k: v for k, v in result.terms.items() if k != "total"}
+        return result.scores, terms or {self.display_name: result.scores}
+
+    def close(self) -> None:
+        """Stop the actors."""
+        self.scorer.close()
