@@ -88,6 +88,7 @@ def text_batch(
     *,
     columns: Mapping[str, Sequence[Any]] | None = None,
     group_ids: Sequence[int] | None = None,
+    transcripts: Sequence[Any] | None = None,
 ) -> Transitions | Episodes:
     """One batch of ``len(prompts)`` rows, of the kind ``reward`` scores (see the module docstring)."""
     n = len(prompts)
@@ -112,8 +113,9 @@ def text_batch(
             infos=infos,
             group_ids=gids,
         )
-    transcripts = None
-    if any(not isinstance(c, str) for c in completions):  # chat: keep every message of each conversation
+    if transcripts is not None:
+        transcripts = list(transcripts)
+    elif any(not isinstance(c, str) for c in completions):  # chat: keep every message of each conversation
         transcripts = [_messages(p, "user") + _messages(c, "assistant") for p, c in zip(prompts, completions)]
     return Episodes(
         prompts=prompt_text, completions=completion_text, infos=infos, group_ids=gids, transcripts=transcripts
@@ -127,9 +129,10 @@ def score_text_rows(
     *,
     columns: Mapping[str, Sequence[Any]] | None = None,
     group_ids: Sequence[int] | None = None,
+    transcripts: Sequence[Any] | None = None,
 ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """Score every row in one call: ``(total (B,), {term: (B,)})`` (the reward's breakdown, without "total")."""
-    batch = text_batch(reward, prompts, completions, columns=columns, group_ids=group_ids)
+    batch = text_batch(reward, prompts, completions, columns=columns, group_ids=group_ids, transcripts=transcripts)
     terms = reward.breakdown(batch)
     total = terms.pop("total")
     return total, terms

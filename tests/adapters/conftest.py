@@ -16,4 +16,4 @@ def need_package(module: str, extra: str) -> None:
     message = f"{module} is not installed; install it with: pip install 'rewardgym[{extra}]'"
     if IN_CI:
         pytest.fail(f"CI requires {message}", pytrace=False)
-    pytest.skip(message)
+    pytest.skip(message, allow_module_level=True)
