@@ -15,6 +15,10 @@ if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
     os.environ.setdefault("MUJOCO_GL", "egl")
     os.environ.setdefault("PYOPENGL_PLATFORM", os.environ["MUJOCO_GL"])
 
+# the tests never depend on a Docker engine they did not start: "auto" means the process backend here
+# (the Docker tests use the Docker backend explicitly, and skip or fail by the missing-component policy)
+os.environ.setdefault("REWARDGYM_SANDBOX", "process")
+
 import pytest
 
 from rewardgym.testing.components import component_status

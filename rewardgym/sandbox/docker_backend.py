@@ -1,10 +1,13 @@
 """The Docker backend, on the ``docker`` SDK (imported lazily).
 
 Containers run the image built by ``rewardgym sandbox build-image`` (Debian + ``python3``) with
-``network_mode="none"``, a read-only root filesystem, a size-capped tmpfs workspace, memory / pids / CPU
-limits, every capability dropped, ``no-new-privileges``, and a non-root user. Each job runs under its own
-unprivileged uid through :mod:`rewardgym.sandbox.runtime.bootstrap`, in a fresh ``0700`` directory, with
-rlimits; when it ends every process of that uid is killed and its directory removed.
+``network_mode="none"``, a read-only root filesystem, tmpfs workspaces capped in size and number of files,
+memory / pids / CPU limits, every capability dropped, ``no-new-privileges``, the project's seccomp filter
+(:func:`rewardgym.sandbox.seccomp.docker_profile`: no ``io_uring``, ``userfaultfd``, ``bpf``, new
+namespaces...) and a non-root user. Each job runs under its own unprivileged uid through
+:mod:`rewardgym.sandbox.runtime.bootstrap`, in a fresh ``0700`` directory with a random name, with rlimits;
+when it ends every process of that uid is killed and everything it owns in the shared directories
+(``/sandbox``, ``/tmp``, ``/dev/shm``, ``/dev/mqueue``) and in SysV IPC is removed.
 
 Two modes:
 
@@ -51,6 +54,7 @@ from rewardgym.sandbox.base import (
     check_limits,
     decode_output,
 )
+from rewardgym.sandbox.seccomp import docker_profile
 
 __all__ = ["DEFAULT_IMAGE", "DockerSandbox", "docker_client", "docker_status"]
 
@@ -59,6 +63,10 @@ WORKSPACE = "/sandbox"
 LABEL = "rewardgym.sandbox"
 BOOTSTRAP = (Path(__file__).resolve().parent / "runtime" / "bootstrap.py").read_text()
 BUILD_HINT = "build it with: rewardgym sandbox build-image"
+ENGINE_GONE = (
+    "the Docker engine stopped answering ({exc}); start it again (dockerd --bridge=none --iptables=false "
+    "--ip6tables=false --ip-masq=false &) or use the process backend: make_sandbox('process')"
+)
 
 
 def docker_client(timeout: int = 30) -> Any:
@@ -137,6 +145,7 @@ class DockerSandbox(Sandbox):
         disk_mb: size of the workspace tmpfs.
         file_mb / nproc / nofile: per-job rlimits, as for the process backend.
         max_output_bytes: cap on each of stdout and stderr.
+        max_files: most files and directories each of the workspace and ``/tmp`` tmpfs may hold.
     """
 
     backend = "docker"
@@ -155,7 +164,9 @@ class DockerSandbox(Sandbox):
         nproc: int = 64,
         nofile: int = 256,
         max_output_bytes: int = 1 << 20,
+        max_files: int = 20_000,
     ) -> None:
+        self.max_files = int(max_files)
         self.client = docker_client()
         try:
             self.client.images.get(image)
@@ -171,7 +182,7 @@ class DockerSandbox(Sandbox):
             self._idle.put(slot)
         self._containers: dict[int, Any] = {}
         self._lock = threading.Lock()
-        self.reason = "Docker: no network, read-only root, cgroup memory/pids limits, no capabilities"
+        self.reason = "Docker: no network, read-only root, cgroup memory/pids limits, no capabilities, seccomp"
         self._remove_orphans()
 
     def _remove_orphans(self) -> None:
@@ -194,13 +205,17 @@ class DockerSandbox(Sandbox):
             "network_mode": "none",
             "read_only": True,
             "init": True,
-            "tmpfs": {WORKSPACE: f"size={self.disk_mb}m,mode=1777,exec", "/tmp": "size=8m,mode=1777"},
+            "tmpfs": {
+                WORKSPACE: f"size={self.disk_mb}m,nr_inodes={self.max_files},mode=1777,exec",
+                "/tmp": f"size=8m,nr_inodes={self.max_files},mode=1777",
+            },
+            "shm_size": 16 << 20,
             "mem_limit": f"{memory_mb}m",
             "memswap_limit": f"{memory_mb}m",
             "pids_limit": self.pids_limit,
             "nano_cpus": int(self.cpus * 1e9),
             "cap_drop": ["ALL"],
-            "security_opt": ["no-new-privileges"],
+            "security_opt": ["no-new-privileges", f"seccomp={docker_profile()}"],
             "ipc_mode": "private",
             "labels": {LABEL: "1", f"{LABEL}.owner": str(os.getpid())},
         }
@@ -228,7 +243,9 @@ class DockerSandbox(Sandbox):
                 **cfg,
             )
         except Exception as exc:
-            raise SandboxError(f"could not start a sandbox container from {self.image!r}: {exc}") from exc
+            raise SandboxError(
+                f"could not start a sandbox container from {self.image!r}: {self._engine_problem(exc)}"
+            ) from exc
         with self._lock:
             self._containers[slot] = ct
         return ct
@@ -298,9 +315,14 @@ class DockerSandbox(Sandbox):
         uid = UIDS.take()
         bootstrap = ["python3", "-I", "-S", "-c", BOOTSTRAP, json.dumps({"workspace": WORKSPACE})]
         runner = self._run_warm if self.warm else self._run_fresh
-        stdout, stderr, trunc_out, trunc_err, timed_out, duration, oom = runner(
-            uid, bootstrap, payload, timeout_s, memory_mb, nonce
-        )
+        try:
+            stdout, stderr, trunc_out, trunc_err, timed_out, duration, oom = runner(
+                uid, bootstrap, payload, timeout_s, memory_mb, nonce
+            )
+        except SandboxError:
+            raise
+        except Exception as exc:  # the engine went away mid-run, a socket error...
+            raise SandboxError(self._engine_problem(exc)) from exc
         stderr, status = _split_trailer(stderr, nonce)
         if isinstance(status, str):
             raise SandboxError(f"the job could not be set up: {status} (disk_mb={self.disk_mb})")
@@ -331,7 +353,7 @@ class DockerSandbox(Sandbox):
                 sock = api.exec_start(eid, socket=True)
             except Exception as exc:
                 self._drop(slot)
-                raise SandboxError(f"docker exec failed: {exc}") from exc
+                raise SandboxError(f"docker exec failed: {self._engine_problem(exc)}") from exc
             ooms = _container_ooms(ct.id)
             start = time.monotonic()
             stdout, stderr, t_out, t_err, timed_out = _pump(
@@ -364,6 +386,7 @@ class DockerSandbox(Sandbox):
             "cap_drop",
             "security_opt",
             "ipc_mode",
+            "shm_size",
         )
         try:
             host = api.create_host_config(**{k: cfg[k] for k in host_keys})
@@ -377,7 +400,9 @@ class DockerSandbox(Sandbox):
                 host_config=host,
             )["Id"]
         except Exception as exc:
-            raise SandboxError(f"could not create a sandbox container from {self.image!r}: {exc}") from exc
+            raise SandboxError(
+                f"could not create a sandbox container from {self.image!r}: {self._engine_problem(exc)}"
+            ) from exc
         try:
             sock = api.attach_socket(cid, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
             api.start(cid)
@@ -389,10 +414,18 @@ class DockerSandbox(Sandbox):
             oom = bool(api.inspect_container(cid)["State"].get("OOMKilled"))
             return stdout, stderr, t_out, t_err, timed_out, duration, oom
         except Exception as exc:
-            raise SandboxError(f"docker run failed: {exc}") from exc
+            raise SandboxError(f"docker run failed: {self._engine_problem(exc)}") from exc
         finally:
             with contextlib.suppress(Exception):
                 api.remove_container(cid, force=True)
+
+    def _engine_problem(self, exc: BaseException) -> str:
+        """Why a Docker call failed: the engine is gone (checked now), or what the call said."""
+        try:
+            self.client.ping()
+        except Exception as ping_exc:
+            return ENGINE_GONE.format(exc=ping_exc)
+        return f"docker failed: {type(exc).__name__}: {exc}"
 
     def close(self) -> None:
         """Remove the warm containers (they restart on the next run)."""

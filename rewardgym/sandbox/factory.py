@@ -6,6 +6,11 @@
    limits, no capabilities — when the engine is reachable and the image exists;
 2. ``process`` — bubblewrap namespaces, seccomp, rlimits, an unprivileged uid — when ``bwrap`` works.
 
+The environment variable ``REWARDGYM_SANDBOX`` (``process`` or ``docker``) makes ``"auto"`` mean that
+backend instead (a test suite or a CI job that must not depend on an engine it did not start sets it). A
+Docker engine that ``"auto"`` chose and that later stops answering makes each run raise a
+:class:`~rewardgym.errors.SandboxError` saying so.
+
 Example:
     >>> sb = make_sandbox("auto")  # doctest: +SKIP
     >>> sb.backend, sb.reason  # doctest: +SKIP
@@ -17,13 +22,16 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
+import os
 import threading
 from typing import Any
 
 from rewardgym.errors import SandboxError
 from rewardgym.sandbox.base import Sandbox
 
-__all__ = ["BACKENDS", "make_sandbox", "shared_sandbox"]
+__all__ = ["BACKENDS", "ENV_VAR", "make_sandbox", "shared_sandbox"]
+
+ENV_VAR = "REWARDGYM_SANDBOX"
 
 BACKENDS = ("auto", "docker", "process")
 PROCESS_ONLY = frozenset({"python", "seccomp", "preload", "netns_per_job", "cgroup"})
@@ -54,6 +62,15 @@ def make_sandbox(kind: str = "auto", **kwargs: Any) -> Sandbox:
         from rewardgym.sandbox.docker_backend import DockerSandbox
 
         return DockerSandbox(**kwargs)
+    pinned = os.environ.get(ENV_VAR, "").strip()
+    if pinned:
+        if pinned not in ("docker", "process"):
+            raise SandboxError(f"{ENV_VAR}={pinned!r} is not a backend; expected 'process' or 'docker'")
+        only = DOCKER_ONLY if pinned == "process" else PROCESS_ONLY
+        sb = make_sandbox(pinned, **{k: v for k, v in kwargs.items() if k not in only})
+        sb.reason = f"auto: {ENV_VAR}={pinned} — {sb.reason}"
+        log.info("sandbox: %s", sb.describe())
+        return sb
     from rewardgym.sandbox.docker_backend import docker_status
     from rewardgym.sandbox.process import ProcessSandbox
 

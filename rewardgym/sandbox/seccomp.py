@@ -10,7 +10,8 @@ The filter allows everything except what untrusted code has no business doing; d
   changes, and other system administration calls.
 
 The compiled program (classic BPF, the format ``bwrap --seccomp`` and ``prctl(PR_SET_SECCOMP)`` take) is
-cached per process.
+cached per process. :func:`docker_profile` states the same rules as a Docker seccomp profile (JSON), which
+the Docker backend applies to its containers (it needs no ``pyseccomp``).
 
 Example:
     >>> len(seccomp_program()) % 8  # 8-byte BPF instructions
@@ -21,12 +22,13 @@ from __future__ import annotations
 
 import errno
 import functools
+import json
 import os
 import tempfile
 
 from rewardgym.errors import require
 
-__all__ = ["DENIED_SYSCALLS", "seccomp_available", "seccomp_program"]
+__all__ = ["DENIED_SYSCALLS", "docker_profile", "seccomp_available", "seccomp_program"]
 
 AF_UNIX = 1
 CLONE_NS_FLAGS = (
@@ -132,6 +134,26 @@ def seccomp_program() -> bytes:
     if not data or len(data) % 8:
         raise OSError(f"libseccomp exported an invalid program ({len(data)} bytes)")
     return data
+
+
+@functools.lru_cache(maxsize=1)
+def docker_profile() -> str:
+    """The filter as a Docker seccomp profile (``security_opt=["seccomp=<this JSON>"]``).
+
+    Example:
+        >>> profile = json.loads(docker_profile())
+        >>> profile["defaultAction"], "io_uring_setup" in profile["syscalls"][0]["names"]
+        ('SCMP_ACT_ALLOW', True)
+    """
+    eperm = {"action": "SCMP_ACT_ERRNO", "errnoRet": errno.EPERM}
+    rules: list[dict] = [{"names": list(DENIED_SYSCALLS), **eperm}]
+    for name in ("socket", "socketpair"):
+        rules.append({"names": [name], **eperm, "args": [{"index": 0, "value": AF_UNIX, "op": "SCMP_CMP_NE"}]})
+    for flag in CLONE_NS_FLAGS:  # separate rules: the conditions of one rule must all hold
+        arg = {"index": 0, "value": flag, "valueTwo": flag, "op": "SCMP_CMP_MASKED_EQ"}
+        rules.append({"names": ["clone"], **eperm, "args": [arg]})
+    rules.append({"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": errno.ENOSYS})
+    return json.dumps({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": rules})
 
 
 def write_program(path: str) -> str:

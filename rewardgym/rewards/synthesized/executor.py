@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +79,10 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"non-finite value {name} in the result")
+
+
 class RewardExecutor:
     """Runs candidate reward code on batches in a sandbox.
 
@@ -117,16 +122,16 @@ class RewardExecutor:
         return self._torch
 
     @staticmethod
-    def payload(batch: Transitions, report: StaticReport) -> str:
-        """The JSON document sent to the sandbox: only the columns ``report`` says the code reads."""
+    def payload(batch: Transitions, report: StaticReport, nonce: str = "") -> str:
+        """The JSON document sent to the sandbox: only the columns ``report`` says the code reads, and the
+        run's ``nonce`` (the harness reads it and deletes the file before the candidate runs)."""
         columns = {c: _jsonable(getattr(batch, c)) for c in sorted(report.columns)}
         infos = batch.infos or {}
-        keys = (
-            sorted(infos) if report.info_keys is None else sorted(k for k in report.info_keys if k in infos)
-        )
+        keys = sorted(infos) if report.info_keys is None else sorted(k for k in report.info_keys if k in infos)
         info = {k: _jsonable(infos[k]) for k in keys if not k.startswith("_")}
         return json.dumps(
             {
+                "nonce": nonce,
                 "n": len(batch),
                 "torch": report.uses_torch,
                 "columns": columns,
@@ -135,20 +140,26 @@ class RewardExecutor:
             }
         )
 
-    def job(self, source: str, batch: Transitions, report: StaticReport | None = None) -> Any:
-        """The sandbox :class:`~rewardgym.sandbox.Job` that evaluates ``source`` on ``batch``."""
+    def job(self, source: str, batch: Transitions, report: StaticReport | None = None) -> tuple[Any, str]:
+        """The sandbox :class:`~rewardgym.sandbox.Job` that evaluates ``source`` on ``batch``, and the random
+        nonce its result line must carry."""
         from rewardgym.sandbox import Job
 
         report = report or check_reward_source(source)
+        nonce = secrets.token_hex(16)
         files = {
             "harness.py": HARNESS.read_text(encoding="utf-8"),
             "reward.py": source,
-            "batch.json": self.payload(batch, report),
+            "batch.json": self.payload(batch, report, nonce),
         }
-        return Job(files, ["python3", "harness.py"], timeout_s=self.timeout_s, memory_mb=self.memory_mb)
+        job = Job(files, ["python3", "-I", "harness.py"], timeout_s=self.timeout_s, memory_mb=self.memory_mb)
+        return job, nonce
 
-    def parse(self, result: Any, n: int) -> ExecOutcome:
-        """Turn a sandbox :class:`~rewardgym.sandbox.ExecResult` into an :class:`ExecOutcome`."""
+    def parse(self, result: Any, n: int, nonce: str) -> ExecOutcome:
+        """Turn a sandbox :class:`~rewardgym.sandbox.ExecResult` into an :class:`ExecOutcome`.
+
+        Only a line tagged with this run's ``nonce`` counts (exactly one), and only finite numbers do.
+        """
         duration = float(getattr(result, "duration_s", 0.0))
         if result.timed_out:
             return ExecOutcome(
@@ -158,23 +169,26 @@ class RewardExecutor:
                 duration_s=duration,
             )
         if result.memory_exceeded:
-            return ExecOutcome(
-                False, error=f"exceeded the {self.memory_mb} MB memory limit", duration_s=duration
-            )
-        lines = [ln for ln in result.stdout.splitlines() if ln.startswith((_RESULT, _ERROR))]
+            return ExecOutcome(False, error=f"exceeded the {self.memory_mb} MB memory limit", duration_s=duration)
+        tags = (f"{_RESULT} {nonce} ", f"{_ERROR} {nonce} ")
+        lines = [ln for ln in result.stdout.splitlines() if ln.startswith(tags)] if nonce else []
+        if len(lines) > 1:
+            return ExecOutcome(False, error="the program printed more than one result line", duration_s=duration)
         if not lines:
             tail = (result.stderr or "").strip()[-1500:]
             return ExecOutcome(
                 False,
-                error=f"the program exited with status {result.exit_code} without a "
-                f"result: {tail or 'no output'}",
+                error=f"the program exited with status {result.exit_code} without a result: {tail or 'no output'}",
                 duration_s=duration,
             )
-        marker, _, body = lines[-1].partition(" ")
+        marker, _, rest = lines[0].partition(" ")
+        body = rest.partition(" ")[2]
         try:
-            data = json.loads(body)
-        except json.JSONDecodeError:
-            return ExecOutcome(False, error="the result line was not valid JSON", duration_s=duration)
+            data = json.loads(body, parse_constant=_reject_constant)
+        except (json.JSONDecodeError, ValueError):
+            return ExecOutcome(False, error="the result line was not valid JSON of finite numbers", duration_s=duration)
+        if not isinstance(data, dict):
+            return ExecOutcome(False, error="malformed result: not a JSON object", duration_s=duration)
         if marker == _ERROR:
             return ExecOutcome(
                 False,
@@ -187,9 +201,9 @@ class RewardExecutor:
         except (KeyError, TypeError, ValueError) as exc:
             return ExecOutcome(False, error=f"malformed result: {exc}", duration_s=duration)
         if total.shape != (n,) or any(t.shape != (n,) for t in terms.values()):
-            return ExecOutcome(
-                False, error=f"the result does not have {n} values per term", duration_s=duration
-            )
+            return ExecOutcome(False, error=f"the result does not have {n} values per term", duration_s=duration)
+        if not all(bool(torch.isfinite(t).all()) for t in (total, *terms.values())):
+            return ExecOutcome(False, error="the result holds non-finite values", duration_s=duration)
         return ExecOutcome(True, total, terms, duration_s=duration)
 
     def run(self, source: str, batch: Transitions, *, report: StaticReport | None = None) -> ExecOutcome:
@@ -216,9 +230,10 @@ class RewardExecutor:
             else:
                 todo.append(i)
         if todo:
-            results = self.sandbox.run_many([self.job(sources[i], batch, checked[i]) for i in todo])
-            for i, res in zip(todo, results):
-                outcomes[i] = self.parse(res, len(batch))
+            jobs = [self.job(sources[i], batch, checked[i]) for i in todo]
+            results = self.sandbox.run_many([job for job, _ in jobs])
+            for i, res, (_, nonce) in zip(todo, results, jobs):
+                outcomes[i] = self.parse(res, len(batch), nonce)
         return [o for o in outcomes if o is not None]
 
 
@@ -239,9 +254,7 @@ class SynthesizedReward(RewardFn):
     def __init__(self, source: str, *, executor: RewardExecutor | None = None, name: str = "") -> None:
         self.report = check_reward_source(source)
         if not self.report.ok:
-            raise RewardSpecError(
-                "the reward code fails the static checks:\n  " + "\n  ".join(self.report.errors)
-            )
+            raise RewardSpecError("the reward code fails the static checks:\n  " + "\n  ".join(self.report.errors))
         self.source = source
         self.executor = executor or RewardExecutor()
         self.name = name

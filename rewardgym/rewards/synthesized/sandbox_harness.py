@@ -2,14 +2,17 @@
 
 The host sends three files: this harness, ``reward.py`` (the candidate) and ``batch.json``
 (``{"n": B, "torch": bool, "columns": {...}, "info": {...}}``, only the columns the candidate reads).
-The harness executes the candidate, calls ``compute_reward(obs, action, next_obs, info)``, checks the result
-(a total of B finite numbers, optionally a dict of named terms of B numbers each) and prints one line:
-``@@RESULT@@ {"total": [...], "terms": {...}}`` or ``@@ERROR@@ {"error": "...", "traceback": "..."}``.
-Anything the candidate prints goes to stderr. Standard library only; torch only if the candidate uses it.
+The harness reads the batch and its per-run nonce and deletes the file before the candidate runs, executes
+the candidate, calls ``compute_reward(obs, action, next_obs, info)``, checks the result (a total of B finite
+numbers, optionally a dict of named terms of B numbers each) and prints one line tagged with the nonce:
+``@@RESULT@@ NONCE {"total": [...], "terms": {...}}`` or ``@@ERROR@@ NONCE {"error": ..., "traceback": ...}``.
+Anything the candidate prints or writes to file descriptor 1 goes to stderr: the result goes out through
+a private duplicate of the original stdout. Standard library only; torch only if the candidate uses it.
 """
 
 import json
 import math
+import os
 import sys
 import traceback
 
@@ -51,12 +54,17 @@ def _tail(exc):
 
 
 def main():
-    out = sys.stdout
-    sys.stdout = sys.stderr  # the candidate's prints must not corrupt the result line
+    sys.stdout.flush()
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)  # the candidate's prints and raw writes to fd 1 must not corrupt the result line
+    sys.stdout = sys.stderr
     data = {}
+    nonce = ""
     try:
         with open("batch.json", encoding="utf-8") as fh:
             data = json.load(fh)
+        os.unlink("batch.json")
+        nonce = str(data.pop("nonce", ""))
         with open("reward.py", encoding="utf-8") as fh:
             source = fh.read()
         n = int(data["n"])
@@ -84,10 +92,10 @@ def main():
         message = f"{type(exc).__name__}: {exc}"
         if isinstance(exc, KeyError):
             message += f" (the info keys are: {', '.join(data.get('available', []))})"
-        out.write(ERROR + " " + json.dumps({"error": message, "traceback": _tail(exc)}) + "\n")
+        out.write(f"{ERROR} {nonce} " + json.dumps({"error": message, "traceback": _tail(exc)}) + "\n")
         out.flush()
         return 1
-    out.write(RESULT + " " + json.dumps(payload) + "\n")
+    out.write(f"{RESULT} {nonce} " + json.dumps(payload, allow_nan=False) + "\n")
     out.flush()
     return 0
 

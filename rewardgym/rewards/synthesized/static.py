@@ -13,7 +13,10 @@ A candidate must be a small module that defines ``compute_reward(obs, action, ne
   ``format_map`` (format strings can reach attributes), ``torch.<x>`` only from a list of numeric
   functions (no ``torch.load``, ``torch.save``, ``torch.hub``, ``torch.utils``, ``torch.os``...), and no
   method known to touch memory, files or devices (``storage``, ``data_ptr``, ``tofile``...);
-- **statements**: no ``class``, ``global``/``nonlocal``, ``with``, ``async``, ``yield``.
+- **statements**: no ``class``, ``global``/``nonlocal``, ``with``, ``async``, ``yield``;
+- **module names** (``torch``, ``math``, their ``as`` aliases, ``torch.linalg``) only ever as
+  ``module.<function>``: never bare, assigned, passed, returned or rebound, so ``t = torch; t.os...``,
+  ``f(torch)``, ``[torch][0].load`` or ``la = torch.linalg`` cannot hide an attribute from the checks above.
 
 The checker also records which batch columns the code reads, so only those are sent to the sandbox.
 
@@ -125,6 +128,7 @@ def check_reward_source(
     errors: list[str] = []
     torch_aliases: set[str] = set()
     report = StaticReport(True)
+    errors += _module_name_errors(tree)
 
     for node in tree.body:  # the module top level
         if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef)):
@@ -164,8 +168,7 @@ def check_reward_source(
         elif isinstance(node, ast.ImportFrom):
             if node.module not in allowed or node.level:
                 errors.append(
-                    f"{_line(node)}: import from {node.module!r} is not allowed (allowed: "
-                    f"{', '.join(sorted(allowed))})"
+                    f"{_line(node)}: import from {node.module!r} is not allowed (allowed: {', '.join(sorted(allowed))})"
                 )
             elif node.module == "torch":
                 report.uses_torch = True
@@ -173,9 +176,7 @@ def check_reward_source(
                 if bad:
                     errors.append(f"{_line(node)}: torch.{bad[0]} is not allowed")
             elif any(a.name == "*" or a.name.startswith("_") for a in node.names):
-                errors.append(
-                    f"{_line(node)}: `from {node.module} import *` and private names are not allowed"
-                )
+                errors.append(f"{_line(node)}: `from {node.module} import *` and private names are not allowed")
         elif isinstance(node, ast.Name):
             if node.id.startswith("__") or (node.id in _BUILTIN_NAMES and node.id not in ALLOWED_BUILTINS):
                 errors.append(f"{_line(node)}: the name {node.id!r} is not allowed")
@@ -194,6 +195,50 @@ def check_reward_source(
     report.errors = sorted(errors, key=_line_number)
     report.ok = not errors
     return report
+
+
+def _module_name_errors(tree: ast.Module) -> list[str]:
+    """Module names may appear only as ``module.<attribute>`` (an alias would escape the attribute checks)."""
+    modules: set[str] = set()
+    linalg: set[str] = set()  # names bound to torch.linalg by `from torch import linalg`
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module == "torch":
+            linalg.update(a.asname or a.name for a in node.names if a.name == "linalg")
+    if not modules and not linalg:
+        return []
+    parents: dict[ast.AST, ast.AST] = {}
+    for parent in ast.walk(tree):
+        for child in ast.iter_child_nodes(parent):
+            parents[child] = parent
+
+    def as_attribute_base(node: ast.AST) -> bool:
+        parent = parents.get(node)
+        return isinstance(parent, ast.Attribute) and parent.value is node
+
+    errors = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in modules | linalg:
+            if not (isinstance(node.ctx, ast.Load) and as_attribute_base(node)):
+                errors.append(
+                    f"{_line(node)}: the module name {node.id!r} may only be used as {node.id}.<function> "
+                    "(no aliases, no passing or rebinding it)"
+                )
+            elif node.id in linalg and parents[node].attr not in ALLOWED_TORCH:  # type: ignore[attr-defined]
+                errors.append(f"{_line(node)}: torch.linalg.{parents[node].attr} is not allowed")  # type: ignore[attr-defined]
+        elif isinstance(node, ast.arg) and node.arg in modules | linalg:
+            errors.append(f"{_line(node)}: a parameter may not reuse the module name {node.arg!r}")
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr == "linalg"
+            and isinstance(node.value, ast.Name)
+            and node.value.id in modules
+            and not as_attribute_base(node)
+        ):
+            name = node.value.id
+            errors.append(f"{_line(node)}: {name}.linalg may only be used as {name}.linalg.<function>")
+    return errors
 
 
 def _line_number(message: str) -> int:
