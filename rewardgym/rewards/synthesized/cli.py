@@ -61,14 +61,9 @@ def register_commands(subparsers: Any) -> None:
     p.add_argument("--sandbox", default="auto", choices=["auto", "docker", "process"])
     p.add_argument("--out", default=None, help="folder for reward.py, provenance.json, candidates.jsonl")
     p.add_argument("--name", default=None, help="registered as synthesized/<name>-v0")
-    p.add_argument(
-        "--baseline",
-        action="append",
-        default=[],
-        metavar="NAME=REWARD",
-        help="also train PPO on a trusted reward with the same budget: a registered name, a JSON "
-        "spec, or @file.py (reward code, run through the same sandbox path); repeatable",
-    )
+    p.add_argument("--baseline", action="append", default=[], metavar="NAME=REWARD",
+                   help="also train PPO on a trusted reward with the same budget: a registered name, a JSON "
+                        "spec, or @file.py (reward code, run through the same sandbox path); repeatable")
     p.add_argument("--report", default=None, help="append a Markdown results section to this file")
     p.set_defaults(func=run_synthesize)
 
@@ -126,14 +121,8 @@ def run_synthesize(args: argparse.Namespace) -> int:
             sandbox=args.sandbox,
         )
     synth = RewardSynthesizer(
-        _make_llm(args),
-        spec,
-        fitness,
-        executor=executor,
-        samples=args.samples,
-        temperature=args.temperature,
-        max_new_tokens=args.max_new_tokens,
-        seed=args.seed,
+        _make_llm(args), spec, fitness, executor=executor, samples=args.samples, temperature=args.temperature,
+        max_new_tokens=args.max_new_tokens, seed=args.seed,
     )
     print(f"sandbox: {executor.sandbox.describe()}")
     start = time.time()
@@ -159,10 +148,8 @@ def run_synthesize(args: argparse.Namespace) -> int:
     best = result.best
     assert best is not None  # save_result raised otherwise
     print(f"best: round {best.iteration} sample {best.index}, fitness {best.fitness:.3f}")
-    print(
-        f"saved to {folder} (load with rewardgym.rewards.synthesized.register_synthesized({str(folder)!r}, "
-        f"{name!r}) -> {registered!r})"
-    )
+    print(f"saved to {folder} (load with rewardgym.rewards.synthesized.register_synthesized({str(folder)!r}, "
+          f"{name!r}) -> {registered!r})")
     return 0
 
 
@@ -204,7 +191,7 @@ def _append_report(path: Path, args: argparse.Namespace, result: Any, baselines:
         f"{' --model ' + args.model if args.model else ''} --samples {args.samples} --iterations {args.iterations}"
         f" --timesteps {args.timesteps} --seeds {args.seeds} --ppo '{args.ppo}' ...`; designer model "
         f"`{result.model}`, temperature {args.temperature}, {args.max_new_tokens} new tokens; synthesis took "
-        f'{minutes:.1f} min. Success = the env\'s own `info["success"]` on separate evaluation envs after '
+        f"{minutes:.1f} min. Success = the env's own `info[\"success\"]` on separate evaluation envs after "
         f"{args.timesteps:,} PPO env steps (mean over seeds {args.seeds}).",
         "",
         "| training reward | final success | success during training | status |",
@@ -214,9 +201,7 @@ def _append_report(path: Path, args: argparse.Namespace, result: Any, baselines:
         lines.append(f"| {label} | {fmt(res.fitness)} | {curve(res.curve)} | {res.error[:80] or 'ok'} |")
     for cand in result.candidates:
         why = cand.error.splitlines()[0][:90].replace("|", "/") if cand.error else ""
-        lines.append(
-            f"| synthesized r{cand.iteration}s{cand.index} | {fmt(cand.fitness)} | {curve(cand.curve)} | "
-            f"{cand.status}{': ' + why if why else ''} |"
-        )
+        lines.append(f"| synthesized r{cand.iteration}s{cand.index} | {fmt(cand.fitness)} | {curve(cand.curve)} | "
+                     f"{cand.status}{': ' + why if why else ''} |")
     with path.open("a", encoding="utf-8") as fh:
         fh.write("\n".join(lines) + "\n")

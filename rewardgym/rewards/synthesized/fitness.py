@@ -89,7 +89,9 @@ def load_ppo() -> Any:
         return importlib.import_module("baselines.ppo")
     except ImportError:
         pass
-    path = Path(os.environ.get("REWARDGYM_PPO") or Path(__file__).resolve().parents[3] / "baselines" / "ppo.py")
+    path = Path(
+        os.environ.get("REWARDGYM_PPO") or Path(__file__).resolve().parents[3] / "baselines" / "ppo.py"
+    )
     if not path.is_file():
         raise RewardGymError(f"PPO fitness needs baselines/ppo.py; not found at {path} (set $REWARDGYM_PPO)")
     spec = importlib.util.spec_from_file_location("rewardgym_baselines_ppo", path)
@@ -229,7 +231,9 @@ class PPOFitness:
         self.memory_mb = int(memory_mb)
         self.log_dir = log_dir
 
-    def _jobs(self, sources: Sequence[str | None], spec: TaskSpec, reward: Any = None) -> list[dict[str, Any]]:
+    def _jobs(
+        self, sources: Sequence[str | None], spec: TaskSpec, reward: Any = None
+    ) -> list[dict[str, Any]]:
         return [
             {
                 "source": src,
@@ -271,7 +275,9 @@ class PPOFitness:
             curves = [r["curve"] for r in runs]
             length = min(len(c) for c in curves)
             curve = [sum(c[j] for c in curves) / k for j in range(length)]
-            results.append(FitnessResult(sum(r["final"] for r in runs) / k, curve, runs[0]["terms"], "", wall))
+            results.append(
+                FitnessResult(sum(r["final"] for r in runs) / k, curve, runs[0]["terms"], "", wall)
+            )
         return results
 
     def evaluate(self, sources: Sequence[str], spec: TaskSpec) -> list[FitnessResult]:
@@ -313,7 +319,9 @@ class AgreementFitness:
             from rewardgym.rewards.spec import build_reward
             from rewardgym.rollout import collect_transitions
 
-            batch = collect_transitions(spec.env_id, self.n_steps, seed=self.seed, env_kwargs=dict(spec.env_kwargs))
+            batch = collect_transitions(
+                spec.env_id, self.n_steps, seed=self.seed, env_kwargs=dict(spec.env_kwargs)
+            )
             reference = build_reward(self.reference)(batch).double()
             self._cache[key] = (batch, reference)
         return self._cache[key]

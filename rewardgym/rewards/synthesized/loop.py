@@ -149,7 +149,9 @@ class RewardSynthesizer:
         rollout_steps: int = 512,
     ) -> None:
         if samples < 1 or rollout_steps < 2:
-            raise RewardGymError(f"samples must be >= 1 and rollout_steps >= 2; got {samples}, {rollout_steps}")
+            raise RewardGymError(
+                f"samples must be >= 1 and rollout_steps >= 2; got {samples}, {rollout_steps}"
+            )
         self.llm = as_llm(llm)
         self.spec = spec
         self.fitness = fitness

@@ -81,7 +81,9 @@ def extract_code(reply: str) -> str | None:
         return None
     lines = reply.splitlines()
     start = next(
-        i for i, ln in enumerate(lines) if ln.startswith(("import ", "from ", "def ")) or f"def {FUNCTION_NAME}" in ln
+        i
+        for i, ln in enumerate(lines)
+        if ln.startswith(("import ", "from ", "def ")) or f"def {FUNCTION_NAME}" in ln
     )
     body = []
     for ln in lines[start:]:
@@ -93,7 +95,9 @@ def extract_code(reply: str) -> str | None:
 
 def term_summary(stats: Mapping[str, Mapping[str, float]]) -> str:
     """``- name: mean m, std s, min a, max b`` lines from ``{term: {"mean", "std", "min", "max"}}``."""
-    return "\n".join(f"- {name}: " + ", ".join(f"{k} {v:.4g}" for k, v in st.items()) for name, st in stats.items())
+    return "\n".join(
+        f"- {name}: " + ", ".join(f"{k} {v:.4g}" for k, v in st.items()) for name, st in stats.items()
+    )
 
 
 def reflection(best: Any, failures: Sequence[Any], *, success_key: str = "success") -> str:
@@ -112,9 +116,13 @@ def reflection(best: Any, failures: Sequence[Any], *, success_key: str = "succes
             f"training (evaluations during training: {curve}).\nIts code:\n```python\n{best.source}\n```"
         )
         if best.term_stats:
-            parts.append("Statistics of each reward term on recorded transitions:\n" + term_summary(best.term_stats))
+            parts.append(
+                "Statistics of each reward term on recorded transitions:\n" + term_summary(best.term_stats)
+            )
         if best.train_terms:
-            traj = "\n".join(f"- {k}: " + ", ".join(f"{v:.3g}" for v in vals) for k, vals in best.train_terms.items())
+            traj = "\n".join(
+                f"- {k}: " + ", ".join(f"{v:.3g}" for v in vals) for k, vals in best.train_terms.items()
+            )
             parts.append("Mean of each term during training (early to late):\n" + traj)
     for cand in failures[:4]:
         parts.append(f"A candidate failed ({cand.status}): {cand.error[:600]}")

@@ -52,7 +52,9 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def save_source(source: str, env_id: str, *, directory: str | Path, provenance: dict[str, Any] | None = None) -> Path:
+def save_source(
+    source: str, env_id: str, *, directory: str | Path, provenance: dict[str, Any] | None = None
+) -> Path:
     """Write ``reward.py`` and ``provenance.json`` for hand-supplied code; returns the folder."""
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
@@ -79,7 +81,9 @@ def save_result(result: SynthesisResult, directory: str | Path) -> Path:
         for cand in result.candidates:
             fh.write(json.dumps(_clean(cand.to_dict())) + "\n")
     if result.best is None or result.best.source is None:
-        raise RewardSpecError(f"no candidate reward succeeded; see {folder / 'candidates.jsonl'} for the errors")
+        raise RewardSpecError(
+            f"no candidate reward succeeded; see {folder / 'candidates.jsonl'} for the errors"
+        )
     provenance = {
         "task": result.spec.task,
         "env_kwargs": result.spec.env_kwargs,
@@ -114,7 +118,9 @@ def load_synthesized(directory: str | Path, **kwargs: Any) -> SynthesizedReward:
             f"{folder} is not a saved synthesized reward (reward.py + provenance.json): {exc}"
         ) from exc
     if record.get("code_sha256") != _sha(source):
-        raise RewardSpecError(f"{folder / 'reward.py'} does not match the SHA-256 in provenance.json (edited?)")
+        raise RewardSpecError(
+            f"{folder / 'reward.py'} does not match the SHA-256 in provenance.json (edited?)"
+        )
     reward = SynthesizedReward(source, **kwargs)
     reward.provenance = record  # type: ignore[attr-defined]
     return reward
