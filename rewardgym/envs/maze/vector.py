@@ -8,8 +8,12 @@ It behaves exactly like ``gymnasium.vector.SyncVectorEnv`` over N :class:`~rewar
 
 - **seeding**: ``reset(seed=s)`` seeds sub-env ``i`` as ``MazeEnv.reset(seed=s + i)`` would (a list of seeds
   is used as is); each sub-env keeps its own generator, so later autoresets draw the same mazes too;
-- **autoreset**: Gymnasium's ``NEXT_STEP`` mode: a sub-env that terminated or truncated on step t is reset
-  on step t+1, where its action is ignored, its reward is 0 and terminated/truncated are False;
+- **autoreset**: Gymnasium's ``NEXT_STEP`` mode by default: a sub-env that terminated or truncated on step t is
+  reset on step t+1, where its action is ignored, its reward is 0 and terminated/truncated are False.
+  ``autoreset_mode="SameStep"`` (``AutoresetMode.SAME_STEP``, what Stable-Baselines3 and CleanRL's loops
+  expect) resets it within step t instead: the step returns the new episode's first observation and reset info,
+  the finished episode's reward and flags, and its last observation and info in ``info["final_obs"]`` /
+  ``info["final_info"]`` (with ``_final_obs`` / ``_final_info`` and, inside ``final_info``, ``_key`` masks);
 - **infos**: column-wise, the single env's keys (``agent_pos`` (N, 2), ``goal_pos`` (N, 2), ``distance``,
   ``prev_distance``, ``bumped``, ``success``), with the dtypes ``SyncVectorEnv`` gives them. Every sub-env
   reports every key on every step, so Gymnasium's ``_key`` masks (which would always be all True) are left
@@ -55,6 +59,8 @@ class MazeVectorEnv(VectorEnv):
         num_envs: number of sub-envs N.
         size, view_radius, goal, extra_openings, max_steps, fixed_maze, render_mode: as for
             :class:`~rewardgym.envs.maze.env.MazeEnv`, shared by every sub-env.
+        autoreset_mode: ``AutoresetMode.NEXT_STEP`` (default) or ``AutoresetMode.SAME_STEP`` (or their values,
+            ``"NextStep"`` / ``"SameStep"``).
 
     Raises:
         EnvConfigError: an invalid kwarg.
@@ -82,8 +88,20 @@ class MazeVectorEnv(VectorEnv):
         max_steps: int | None = None,
         fixed_maze: bool = False,
         render_mode: str | None = None,
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
     ) -> None:
         validate_env_config(size, view_radius, goal, extra_openings, max_steps, render_mode)
+        try:
+            mode = AutoresetMode(autoreset_mode)
+        except ValueError:
+            mode = None
+        if mode not in (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP):
+            raise EnvConfigError(
+                f"autoreset_mode must be AutoresetMode.NEXT_STEP or SAME_STEP ('NextStep' / 'SameStep'), "
+                f"got {autoreset_mode!r}"
+            )
+        self.metadata = {**type(self).metadata, "autoreset_mode": mode}
+        self._same_step = mode == AutoresetMode.SAME_STEP
         if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)) or num_envs < 1:
             raise EnvConfigError(f"num_envs must be an integer >= 1, got {num_envs!r}")
         self.num_envs = n = int(num_envs)
@@ -234,6 +252,8 @@ class MazeVectorEnv(VectorEnv):
         self._pos, self._d = new, d
         reward = success.astype(np.float64)
         terminated = success.copy()
+        if self._same_step:
+            return self._finish_same_step(reward, terminated, truncated, prev, bumped, success)
         if self._autoreset.any():
             rows = np.flatnonzero(self._autoreset)
             if not self.fixed_maze:
@@ -244,6 +264,36 @@ class MazeVectorEnv(VectorEnv):
                 out[rows] = 0
         self._autoreset = terminated | truncated
         return self._observe(), reward, terminated, truncated, self._infos(prev, bumped, success)
+
+    def _finish_same_step(
+        self, reward: np.ndarray, terminated: np.ndarray, truncated: np.ndarray,
+        prev: np.ndarray, bumped: np.ndarray, success: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """``SAME_STEP``: reset the sub-envs that just ended and report their last step under ``final_*``."""
+        done = terminated | truncated
+        if not done.any():
+            return self._observe(), reward, terminated, truncated, self._infos(prev, bumped, success)
+        rows = np.flatnonzero(done)
+        last_obs, last_info = self._observe(), self._infos(prev, bumped, success)
+        final_obs = np.full(self.num_envs, None, dtype=object)
+        for i in rows.tolist():
+            final_obs[i] = last_obs[i]
+        final_info: dict[str, Any] = {}
+        for key, col in last_info.items():
+            keep = done.reshape(-1, *([1] * (col.ndim - 1)))
+            final_info[key] = np.where(keep, col, np.zeros_like(col))
+            final_info[f"_{key}"] = done.copy()
+        if not self.fixed_maze:
+            self._regenerate(rows)
+        self._restart(rows)
+        prev = prev.copy()
+        prev[rows] = self._d[rows]
+        bumped, success = bumped.copy(), success.copy()
+        bumped[rows] = False
+        success[rows] = False
+        infos = self._infos(prev, bumped, success)
+        extra = {"final_obs": final_obs, "_final_obs": done.copy(), "final_info": final_info, "_final_info": done}
+        return self._observe(), reward, terminated, truncated, {**infos, **extra}
 
     def greedy_actions(self) -> np.ndarray:
         """The shortest-path action of every sub-env (the move to the neighbour nearest the goal by BFS).
