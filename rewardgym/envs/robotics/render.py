@@ -82,6 +82,10 @@ class FrameRenderer:
         self._renderer.update_scene(data, camera=self.camera)
         return self._renderer.render()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle / deep-copy without the GL context; a copy creates its own on its first frame."""
+        return {**self.__dict__, "_renderer": None}
+
     def close(self) -> None:
         """Free the GL context."""
         if self._renderer is not None:

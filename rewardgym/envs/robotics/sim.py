@@ -269,6 +269,19 @@ class ArmSim:
         """The env's own reward of every row, from its info columns."""
         return evaluate_terms(self.reward_terms, info)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle / deep-copy support: MuJoCo's model and data copy themselves; the module handle and the
+        thread pool are left out and rebuilt by :meth:`__setstate__`."""
+        state = self.__dict__.copy()
+        state["_mj"] = None
+        state["_pool"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._mj = load_mujoco()
+        self._pool = ThreadPoolExecutor(self.num_threads) if self.num_threads > 1 else None
+
     def close(self) -> None:
         """Stop the thread pool (the MuJoCo structures are freed with the object)."""
         if self._pool is not None:
