@@ -8,7 +8,8 @@ Every reset draws a new maze from the env's ``np_random`` (seed it with ``reset(
 **Observation**: ``Box(0, 3, shape, uint8)`` of cell codes ``0`` free, ``1`` wall, ``2`` goal, ``3`` agent.
 Full view (``view_radius=None``): the whole ``(size, size)`` grid. Partial view (``view_radius=r``): the
 ``(2r+1, 2r+1)`` window centred on the agent (the agent is always at the centre); cells outside the grid
-read as wall.
+read as wall. ``flat_obs=True`` gives the same codes flattened row-major to ``(side * side,)``, the 1-D vector an
+MLP policy (CleanRL's ``ppo.py``, SB3's ``MlpPolicy``) takes as is.
 
 **Actions**: ``Discrete(4)``: ``0`` up, ``1`` right, ``2`` down, ``3`` left. A move into a wall leaves the
 agent in place (``info["bumped"]``). Anything else raises :class:`~rewardgym.errors.InvalidActionError`.
@@ -98,6 +99,7 @@ class MazeEnv(gym.Env[np.ndarray, np.int64]):
         fixed_maze: keep the maze across unseeded resets (a new one is drawn on the first reset and on every
             ``reset(seed=...)``).
         render_mode: ``"rgb_array"`` (16 px per cell) or ``"ansi"``.
+        flat_obs: observations flattened to ``(side * side,)`` instead of ``(side, side)``.
 
     Attributes:
         maze: the current :class:`~rewardgym.envs.maze.generator.Maze` (None before the first reset).
@@ -123,8 +125,12 @@ class MazeEnv(gym.Env[np.ndarray, np.int64]):
         max_steps: int | None = None,
         fixed_maze: bool = False,
         render_mode: str | None = None,
+        flat_obs: bool = False,
     ) -> None:
         validate_env_config(size, view_radius, goal, extra_openings, max_steps, render_mode)
+        if not isinstance(flat_obs, (bool, np.bool_)):
+            raise EnvConfigError(f"flat_obs must be a bool, got {flat_obs!r}")
+        self.flat_obs = bool(flat_obs)
         self.size = int(size)
         self.view_radius = None if view_radius is None else int(view_radius)
         self.goal_mode = goal
@@ -133,7 +139,8 @@ class MazeEnv(gym.Env[np.ndarray, np.int64]):
         self.fixed_maze = bool(fixed_maze)
         self.render_mode = render_mode
         side = self.size if self.view_radius is None else 2 * self.view_radius + 1
-        self.observation_space = spaces.Box(0, 3, shape=(side, side), dtype=np.uint8)
+        shape = (side * side,) if self.flat_obs else (side, side)
+        self.observation_space = spaces.Box(0, 3, shape=shape, dtype=np.uint8)
         self.action_space = spaces.Discrete(4)
         self._pad = self.view_radius or 0
         p = self.size + 2 * self._pad
@@ -161,6 +168,10 @@ class MazeEnv(gym.Env[np.ndarray, np.int64]):
         return r - self._pad, c - self._pad
 
     def _obs(self) -> np.ndarray:
+        obs = self._grid_obs()
+        return obs.reshape(-1) if self.flat_obs else obs
+
+    def _grid_obs(self) -> np.ndarray:
         r, c = self._rc(self._pos)
         if self.view_radius is None:
             obs = self.maze.grid.copy()  # type: ignore[union-attr]

@@ -57,7 +57,7 @@ class MazeVectorEnv(VectorEnv):
 
     Args:
         num_envs: number of sub-envs N.
-        size, view_radius, goal, extra_openings, max_steps, fixed_maze, render_mode: as for
+        size, view_radius, goal, extra_openings, max_steps, fixed_maze, render_mode, flat_obs: as for
             :class:`~rewardgym.envs.maze.env.MazeEnv`, shared by every sub-env.
         autoreset_mode: ``AutoresetMode.NEXT_STEP`` (default) or ``AutoresetMode.SAME_STEP`` (or their values,
             ``"NextStep"`` / ``"SameStep"``).
@@ -89,8 +89,12 @@ class MazeVectorEnv(VectorEnv):
         fixed_maze: bool = False,
         render_mode: str | None = None,
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
+        flat_obs: bool = False,
     ) -> None:
         validate_env_config(size, view_radius, goal, extra_openings, max_steps, render_mode)
+        if not isinstance(flat_obs, (bool, np.bool_)):
+            raise EnvConfigError(f"flat_obs must be a bool, got {flat_obs!r}")
+        self.flat_obs = bool(flat_obs)
         try:
             mode = AutoresetMode(autoreset_mode)
         except ValueError:
@@ -113,7 +117,8 @@ class MazeVectorEnv(VectorEnv):
         self.fixed_maze = bool(fixed_maze)
         self.render_mode = render_mode
         side = s if self.view_radius is None else 2 * self.view_radius + 1
-        self.single_observation_space = spaces.Box(0, 3, shape=(side, side), dtype=np.uint8)
+        shape = (side * side,) if self.flat_obs else (side, side)
+        self.single_observation_space = spaces.Box(0, 3, shape=shape, dtype=np.uint8)
         self.single_action_space = spaces.Discrete(4)
         self.observation_space = batch_space(self.single_observation_space, n)
         self.action_space = batch_space(self.single_action_space, n)
@@ -167,9 +172,11 @@ class MazeVectorEnv(VectorEnv):
     def _observe(self) -> np.ndarray:
         n = self.num_envs
         if self.view_radius is None:
-            return self._view.reshape(n, self._cols, self._cols).copy()
-        w = 2 * self.view_radius + 1
-        return self._view[self._pos[:, None] + self._window].reshape(n, w, w)
+            obs = self._view.reshape(n, self._cols, self._cols).copy()
+        else:
+            w = 2 * self.view_radius + 1
+            obs = self._view[self._pos[:, None] + self._window].reshape(n, w, w)
+        return obs.reshape(n, -1) if self.flat_obs else obs
 
     def _infos(self, prev: np.ndarray, bumped: np.ndarray, success: np.ndarray) -> dict[str, Any]:
         d = self._d.copy()
