@@ -19,6 +19,12 @@ DOCTEST_COMPONENTS = {
 }
 """Module -> the component its docstring examples need."""
 
+DOCTEST_PACKAGES = {
+    "rewardgym/adapters/verifiers.py": ("verifiers", "verifiers"),
+    "rewardgym/adapters/sb3.py": ("stable_baselines3", "sb3"),
+}
+"""Module -> (the optional Python package its docstring examples import, the extra that installs it)."""
+
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     try:
@@ -28,3 +34,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     component = DOCTEST_COMPONENTS.get(module)
     if component:
         need(component)
+    package = DOCTEST_PACKAGES.get(module)
+    if package:
+        from tests.adapters.conftest import need_package
+
+        need_package(*package)
