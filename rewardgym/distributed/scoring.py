@@ -12,8 +12,9 @@ returned as failed: NaN score, ``failed[i] = True`` and ``reasons[i]`` saying wh
 :meth:`ScoreResult.raise_if_failed` turns that into a :class:`~rewardgym.errors.RewardComputationError`, and
 :class:`RayReward` (a regular reward) always does.
 
-Rewards whose row ``i`` depends on other rows (group or batch normalisation) cannot be chunked: score them
-in one process, or put the normalisation after the distributed reward.
+A reward whose row ``i`` may depend on other rows (``row_independent = False``: group normalisation,
+LLM-written reward code) is never cut apart: its chunks are the batch's groups (``group_ids``), or the whole
+batch without them, and a failed chunk fails all its rows.
 
 Example:
     >>> from rewardgym.distributed import RayScorer, init_ray                 # doctest: +SKIP
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import collections
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,7 +77,7 @@ class ScoreResult:
         raise RewardComputationError(f"{name}: {len(rows)} of {len(self.reasons)} row(s) failed on Ray actors: {shown}")
 
 
-@dataclass
+@dataclass(eq=False)
 class _Task:
     rows: list[int]
     deaths: int = 0
@@ -100,28 +102,33 @@ class RayScorer:
 
     Args:
         reward: a registered name, a spec dict or a :class:`~rewardgym.rewards.base.Reward` (sent pickled).
+        factory: instead of ``reward``: a picklable zero-argument callable that builds it, called once in
+            each actor (for rewards holding live resources — sockets, worker pools — that cannot be pickled).
         num_workers: actors in the pool.
         chunk_size: rows per remote call.
         max_in_flight: chunks submitted and not yet answered, at most (default ``2 * num_workers``).
         item_timeout_s: time allowed per row of a chunk.
         max_retries: re-runs of a chunk whose actor died, before it is split into single rows (and a single
             row, before it is returned as failed).
+        start_timeout_s: time an actor may take to start (placement, imports) before its clock starts.
         actor_options: Ray actor options (default ``{"num_cpus": 1, "scheduling_strategy": "SPREAD"}``).
         address: Ray cluster to connect to when Ray is not initialised yet (None: a local cluster).
 
     Raises:
-        RewardSpecError: a bad argument, or a reward whose rows depend on each other.
+        RewardSpecError: a bad argument.
     """
 
     def __init__(
         self,
-        reward: Any,
+        reward: Any = None,
         *,
+        factory: Callable[[], Any] | None = None,
         num_workers: int = 2,
         chunk_size: int = 16,
         max_in_flight: int | None = None,
         item_timeout_s: float = 60.0,
         max_retries: int = 1,
+        start_timeout_s: float = 300.0,
         actor_options: dict[str, Any] | None = None,
         address: str | None = None,
     ) -> None:
@@ -133,12 +140,10 @@ class RayScorer:
                 raise RewardSpecError(f"{name} must be an integer >= {low}, got {value!r}")
         if not item_timeout_s > 0:
             raise RewardSpecError(f"item_timeout_s must be > 0, got {item_timeout_s!r}")
-        local = build_reward(reward)
-        if not local.row_independent:
-            raise RewardSpecError(
-                f"reward {local.display_name!r} is not row-independent (it compares rows of a batch), so it "
-                "cannot be scored in chunks on actors; score it in one process"
-            )
+        if (reward is None) == (factory is None):
+            raise RewardSpecError("give exactly one of reward (name, spec or Reward) and factory")
+        local = build_reward(factory() if factory is not None else reward)
+        self.row_independent = bool(local.row_independent)
         self.reward_name = local.display_name
         self.batch_type = local.batch_type
         self.num_workers, self.chunk_size = num_workers, chunk_size
@@ -146,17 +151,43 @@ class RayScorer:
         self.item_timeout_s, self.max_retries = float(item_timeout_s), max_retries
         self._ray = init_ray(address)
         self._options = {"num_cpus": 1, "scheduling_strategy": "SPREAD", **(actor_options or {})}
-        self._reward_ref = self._ray.put(reward if isinstance(reward, (str, dict)) else local)
-        self.workers: list[Any] = [self._start() for _ in range(num_workers)]
+        shipped = factory if factory is not None else reward if isinstance(reward, (str, dict)) else local
+        try:
+            self._reward_ref = self._ray.put((shipped, factory is not None))
+        except TypeError as exc:
+            raise RewardSpecError(
+                f"reward {local.display_name!r} cannot be sent to Ray actors ({exc}); pass its registered name, "
+                "a spec dict, or factory=<a picklable zero-argument callable that builds it>"
+            ) from None
+        self.start_timeout_s = float(start_timeout_s)
+        self._starting: dict[int, tuple[Any, float]] = {}  # actor -> (first call, when it was started)
+        self.workers: list[Any] = [self._start(j) for j in range(num_workers)]
         self.replaced = 0
 
-    def _start(self) -> Any:
-        return remote_class(ScoreWorker).options(**self._options).remote(self._reward_ref)
+    def _start(self, j: int) -> Any:
+        actor = remote_class(ScoreWorker).options(**self._options).remote(self._reward_ref)
+        self._starting[j] = (actor.where.remote(), time.monotonic())
+        return actor
 
     def _replace(self, j: int) -> None:
         kill_quietly(self.workers[j])
-        self.workers[j] = self._start()
+        self.workers[j] = self._start(j)
         self.replaced += 1
+
+    def _started(self, run: _Run, j: int, lanes: list[collections.deque[_Task]]) -> None:
+        """Actor ``j`` answered its first call (or failed to start): its chunks' clocks start now."""
+        ref, _ = self._starting.pop(j)
+        try:
+            self._ray.get(ref)
+        except Exception as exc:
+            if lanes[j]:
+                culprit = lanes[j].popleft()
+                self._lost(run, j, lanes, culprit, str(lost_error(f"scoring actor {j} (starting)", exc)))
+            else:
+                self._replace(j)
+            return
+        if lanes[j] and lanes[j][0].started is None:
+            lanes[j][0].started = time.monotonic()
 
     def where(self) -> list[dict[str, Any]]:
         """Process id, host and Ray node of every actor."""
@@ -181,25 +212,43 @@ class RayScorer:
             raise RewardComputationError("this RayScorer is closed")
         n = len(batch)
         run = _Run(batch, reasons=[None] * n)
-        for start in range(0, n, self.chunk_size):
-            run.queue.append(_Task(list(range(start, min(n, start + self.chunk_size)))))
+        run.queue.extend(_Task(rows) for rows in self._chunks(batch))
         lanes: list[collections.deque[_Task]] = [collections.deque() for _ in self.workers]
         ray = self._ray
         while run.queue or any(lanes):
             self._submit(run, lanes)
             refs = {t.ref: (j, t) for j, lane in enumerate(lanes) for t in lane}
-            wait = max(0.0, min(t.started + self._budget(t) for lane in lanes if lane for t in (lane[0],))
-                       - time.monotonic())
-            ready, _ = ray.wait([t.ref for lane in lanes for t in lane], num_returns=1, timeout=wait + 0.01)
+            starting = {ref: j for j, (ref, _) in self._starting.items()}
+            deadlines = [t.started + self._budget(t) for lane in lanes if lane for t in (lane[0],) if t.started]
+            deadlines += [since + self.start_timeout_s for _, since in self._starting.values()]
+            wait = max(0.0, min(deadlines, default=time.monotonic() + 1.0) - time.monotonic())
+            ready, _ = ray.wait([*starting, *refs], num_returns=1, timeout=wait + 0.01)
             for ref in ready:
+                if ref in starting:
+                    self._started(run, starting[ref], lanes)
+                    continue
                 j, task = refs[ref]
                 lane = lanes[j]
+                if task not in lane:  # its actor was replaced meanwhile
+                    continue
                 lane.remove(task)
                 if lane and lane[0].started is None:
                     lane[0].started = time.monotonic()
                 self._finish(run, j, task, lanes)
             self._expire(run, lanes)
         return self._result(run, n)
+
+    def _chunks(self, batch: Any) -> list[list[int]]:
+        n = len(batch)
+        if self.row_independent:
+            return [list(range(a, min(n, a + self.chunk_size))) for a in range(0, n, self.chunk_size)]
+        groups = getattr(batch, "group_ids", None)
+        if groups is None:
+            return [list(range(n))] if n else []
+        order: dict[int, list[int]] = {}
+        for i, g in enumerate(groups.tolist()):
+            order.setdefault(g, []).append(i)
+        return list(order.values())
 
     def _budget(self, task: _Task) -> float:
         return self.item_timeout_s * len(task.rows)
@@ -212,7 +261,7 @@ class RayScorer:
                 return
             task = run.queue.popleft()
             task.ref = self.workers[j].score.remote(run.batch.select(task.rows))
-            task.started = time.monotonic() if not lanes[j] else None
+            task.started = time.monotonic() if not lanes[j] and j not in self._starting else None
             lanes[j].append(task)
 
     def _finish(self, run: _Run, j: int, task: _Task, lanes: list[collections.deque[_Task]]) -> None:
@@ -243,19 +292,29 @@ class RayScorer:
             task.ref = task.started = None
             run.queue.append(task)
             run.retries += 1
-        elif len(task.rows) > 1:  # isolate the culprit row(s)
+        elif len(task.rows) > 1 and self.row_independent:  # isolate the culprit row(s)
             run.queue.extend(_Task([i], single=True) for i in task.rows)
             run.retries += len(task.rows)
         else:
-            run.reasons[task.rows[0]] = reason
+            for i in task.rows:
+                run.reasons[i] = reason
 
     def _expire(self, run: _Run, lanes: list[collections.deque[_Task]]) -> None:
         now = time.monotonic()
+        for j, (_, since) in list(self._starting.items()):
+            if now - since > self.start_timeout_s:
+                reason = f"actor {j} did not start within {self.start_timeout_s:g} s"
+                self._starting.pop(j)
+                if lanes[j]:
+                    task = lanes[j].popleft()
+                    self._lost(run, j, lanes, task, reason)
+                else:
+                    self._replace(j)
         for j, lane in enumerate(lanes):
             if lane and lane[0].started is not None and now - lane[0].started > self._budget(lane[0]):
                 task = lane.popleft()
-                reason = str(lost_error(f"scoring actor {j}", None, self._budget(task)))
-                reason = f"timed out after {self._budget(task):g} s ({len(task.rows)} row(s)); {reason}"
+                reason = (f"timed out after {self._budget(task):g} s ({len(task.rows)} row(s)); the actor was "
+                          "killed and replaced")
                 task.deaths = self.max_retries  # a timeout is not retried as is: split, or fail the row
                 self._lost(run, j, lanes, task, reason)
 

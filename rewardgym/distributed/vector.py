@@ -37,6 +37,7 @@ Example:
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -84,6 +85,7 @@ class RayVectorEnv(VectorEnv):
         vector_kwargs: ``vector_kwargs`` of the hosted ``make_vec`` (e.g. an autoreset mode for sync envs).
         on_worker_loss: ``"raise"`` or ``"truncate"`` (see the module docstring).
         step_timeout_s: the longest one actor may take for a step or reset before it is declared lost.
+        start_timeout_s: the same for an actor's first answer (placement and imports included).
         actor_options: Ray actor options (default ``{"num_cpus": 1, "scheduling_strategy": "SPREAD"}``).
         address: Ray cluster to connect to when Ray is not initialised yet (None: a local cluster).
 
@@ -102,6 +104,7 @@ class RayVectorEnv(VectorEnv):
         vector_kwargs: dict[str, Any] | None = None,
         on_worker_loss: OnLoss = "raise",
         step_timeout_s: float = 60.0,
+        start_timeout_s: float = 300.0,
         actor_options: dict[str, Any] | None = None,
         address: str | None = None,
     ) -> None:
@@ -124,8 +127,11 @@ class RayVectorEnv(VectorEnv):
         self._sizes = [b - a for a, b in zip(self.offsets[:-1], self.offsets[1:])]
         self._args = (env_id, vectorization_mode, dict(env_kwargs or {}), dict(vector_kwargs or {}))
         self._options = {"num_cpus": 1, "scheduling_strategy": "SPREAD", **(actor_options or {})}
+        self.start_timeout_s = float(start_timeout_s)
         self.failures: list[WorkerFailure] = []
         self._generation = [0] * self.num_workers
+        self._steps = 0
+        self._fresh = set(range(self.num_workers))  # started, not yet answered: start_timeout_s applies
         self.workers: list[Any] = [self._start_worker(j) for j in range(self.num_workers)]
         info = self._gather([w.describe.remote() for w in self.workers], "start")[0]
         self.single_observation_space = info["single_observation_space"]
@@ -135,7 +141,6 @@ class RayVectorEnv(VectorEnv):
         self.metadata = {**info["metadata"], "vectorization_mode": info["vectorization_mode"]}
         self.render_mode = info["render_mode"]
         self._seed: Any = None
-        self._steps = 0
         self._needs_reset = True
         self._lost: str | None = None
         self._last: list[tuple[Any, dict[str, Any]] | None] = [None] * self.num_workers
@@ -157,18 +162,28 @@ class RayVectorEnv(VectorEnv):
     def _collect(self, refs: list[Any], what: str) -> tuple[list[Any], list[tuple[int, WorkerLostError]]]:
         """Results per worker (None where lost) and the lost workers, each already replaced."""
         ray = self._ray
-        ready, _ = ray.wait(refs, num_returns=len(refs), timeout=self.step_timeout_s)
-        ready_set = set(ready)
+        now = time.monotonic()
+        deadline = {ref: now + (self.start_timeout_s if j in self._fresh else self.step_timeout_s)
+                    for j, ref in enumerate(refs)}
+        ready_set: set[Any] = set()
+        waiting = list(refs)
+        while waiting:
+            timeout = max(0.0, min(deadline[r] for r in waiting) - time.monotonic())
+            done, waiting = ray.wait(waiting, num_returns=len(waiting), timeout=timeout)
+            ready_set.update(done)
+            waiting = [r for r in waiting if deadline[r] > time.monotonic()]
         results: list[Any] = [None] * len(refs)
         lost: list[tuple[int, WorkerLostError]] = []
         for j, ref in enumerate(refs):
             a, b = self.offsets[j], self.offsets[j + 1]
             label = f"{self.env_id} worker {j} (sub-envs {a}..{b - 1}) during {what}"
             if ref not in ready_set:
-                lost.append((j, lost_error(label, None, self.step_timeout_s)))
+                limit = self.start_timeout_s if j in self._fresh else self.step_timeout_s
+                lost.append((j, lost_error(label, None, limit)))
                 continue
             try:
                 results[j] = ray.get(ref)
+                self._fresh.discard(j)
             except Exception as exc:
                 if not actor_lost(exc):
                     raise unwrap_task_error(exc) from None
@@ -182,6 +197,7 @@ class RayVectorEnv(VectorEnv):
         self.failures.append(WorkerFailure(j, (self.offsets[j], self.offsets[j + 1]), self._steps, reason))
         self._generation[j] += 1
         self.workers[j] = self._start_worker(j)
+        self._fresh.add(j)
         self._pending.pop(j, None)
 
     def _worker_seed(self, j: int) -> Any:

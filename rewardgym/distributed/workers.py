@@ -95,13 +95,15 @@ class ScoreWorker:
     """A reward built once per process, scoring the batches (``Episodes`` or ``Transitions``) it is sent.
 
     Args:
-        reward: a registered name, a spec dict or a :class:`~rewardgym.rewards.base.Reward` (pickled).
+        reward: ``(what, is_factory)``: a registered name, a spec dict or a
+            :class:`~rewardgym.rewards.base.Reward`, or a zero-argument callable that builds one.
     """
 
-    def __init__(self, reward: Any) -> None:
+    def __init__(self, reward: tuple[Any, bool]) -> None:
         from rewardgym.rewards.spec import build_reward
 
-        self.reward = build_reward(reward)
+        what, is_factory = reward
+        self.reward = build_reward(what() if is_factory else what)
 
     def score(self, batch: Any) -> dict[str, np.ndarray]:
         """The reward's breakdown of ``batch`` (every term plus ``"total"``) as float32 arrays."""
