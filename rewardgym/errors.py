@@ -10,6 +10,7 @@ The hierarchy lets callers catch broadly (``except RewardGymError``) or narrowly
 - :class:`SandboxError`: the sandbox could not run a program (not: the program failed).
 - :class:`MissingDependencyError`: an optional extra is not installed; names the install command.
 - :class:`WorkerLostError`: a remote worker of :mod:`rewardgym.distributed` died or timed out.
+- :class:`FamilyError`: a family declaration (``rewardgym.family.Family``) is missing, broken or conflicting.
 
 Errors also subclass the matching builtin (``KeyError``, ``ValueError``...) so generic handlers still work.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 __all__ = [
     "DuplicateRewardError",
     "EnvConfigError",
+    "FamilyError",
     "InvalidActionError",
     "MissingDependencyError",
     "RewardComputationError",
@@ -59,6 +61,10 @@ class InvalidActionError(RewardGymError, ValueError):
 
 class EnvConfigError(RewardGymError, ValueError):
     """Invalid environment constructor arguments."""
+
+
+class FamilyError(RewardGymError, LookupError):
+    """A family declaration is missing or broken, two families clash, or an env id no family declares."""
 
 
 class SandboxError(RewardGymError, RuntimeError):

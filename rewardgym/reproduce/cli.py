@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from rewardgym.cliargs import output_dir
 from rewardgym.reproduce.experiments import EXPERIMENTS
 
 __all__ = ["default_out_dir", "main", "register_commands", "reproduce_command"]
@@ -49,7 +50,7 @@ def register_commands(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=int, default=None, help="seeds 1..N; default: the experiment's")
     p.add_argument("--steps", type=int, default=None, help="env steps per run; default: the experiment's")
     p.add_argument("--variants", nargs="+", default=None, help="run only these variants")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", type=output_dir, default=None,
                    help="output folder (default: baselines/results, or a temp dir with --quick)")
     p.add_argument("--jobs", type=int, default=None, help="parallel processes (default: CPU count)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

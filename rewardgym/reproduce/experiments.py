@@ -5,7 +5,8 @@ the same env-step budget for every variant. A :class:`Variant` is either a fixed
 name or spec dict, as ``rewardgym.wrap`` takes it) or a reward learned online from preferences
 (:class:`PreferenceSettings`: the synthetic oracle's verifiable reward, the query budget, the model).
 
-To add an experiment, build one and register it in :data:`EXPERIMENTS` (see ``docs/reproduce.md``).
+A family declares its experiments in its ``Family(experiments=...)``; :data:`EXPERIMENTS` collects them
+(see ``docs/reproduce.md``).
 
 Example:
     >>> exp = EXPERIMENTS["maze"]
@@ -17,10 +18,13 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-__all__ = ["EXPERIMENTS", "Budget", "Experiment", "PreferenceSettings", "Variant", "maze_experiment"]
+from rewardgym.errors import FamilyError
+
+__all__ = ["EXPERIMENTS", "Budget", "Experiment", "PreferenceSettings", "Variant"]
 
 
 @dataclass(frozen=True)
@@ -116,63 +120,42 @@ class Experiment:
         return budget
 
 
-def maze_experiment() -> Experiment:
-    """PPO on ``rewardgym/Maze-v0`` (9×9): sparse goal reward, potential shaping, learned from preferences."""
-    goal = "maze/goal-v0"
-    shaped = {"sum": {goal: 1.0, "maze/distance-potential-v0": 1.0}}
-    progress = {"reward": {"name": "maze/distance-potential-v0", "kwargs": {"gamma": 1.0}}}
-    shaped_undiscounted = {"sum": [{"reward": goal}, {"reward": progress, "as": "progress"}]}
-    # The synthetic labeller: a segment that reaches the goal wins; otherwise the one that gets closer wins.
-    judge = {"sum": [{"reward": goal, "weight": 100.0}, {"reward": progress, "as": "progress"}]}
-    return Experiment(
-        name="maze",
-        title="PPO on rewardgym/Maze-v0 (9×9): sparse, shaped and learned-from-preferences rewards",
-        env_id="rewardgym/Maze-v0",
-        env_kwargs={"size": 9, "fixed_maze": True},
-        ppo={"num_envs": 64, "num_steps": 64, "learning_rate": 1e-3, "shared_reset_seed": True,
-             "eval_seed_offset": 0},
-        variants=(
-            Variant("sparse", "sparse: goal reward", reward=goal),
-            Variant("shaped", "shaped: goal + distance potential (γ = 0.99, the learner's)", reward=shaped),
-            Variant("shaped-g1", "shaped: goal + distance potential (γ = 1)", reward=shaped_undiscounted),
-            Variant(
-                "preference",
-                "learned: reward model from ≤ 1,000 synthetic preferences",
-                preference=PreferenceSettings(
-                    oracle_reward=judge, budget=1000,
-                    learner={"segment_length": 8, "until_steps": 150_000, "recenter": True},
-                ),
-                log_terms=(goal,),
-            ),
-            Variant(
-                "shaped-new-maze",
-                "shaped (γ = 0.99), a new maze every episode (held-out eval mazes)",
-                reward=shaped,
-                env_kwargs={"fixed_maze": False},
-                ppo={"shared_reset_seed": False, "eval_seed_offset": 1_000_003},
-            ),
-        ),
-        full=Budget(total_timesteps=1_000_000, seeds=3, eval_every=25_000, eval_episodes=32),
-        quick=Budget(total_timesteps=150_000, seeds=1, eval_every=25_000, eval_episodes=16,
-                     variants=("sparse", "shaped", "preference")),
-        notes=(
-            "One maze per seed: `fixed_maze=True` and every training env reset with the same seed "
-            "(`shared_reset_seed`), evaluated on that maze (`eval_seed_offset=0`); seeds 1-3 are 3 mazes. "
-            "The last row keeps the env default (a new maze every episode) to show what the same agent does "
-            "when it must generalise; see docs/reproduce.md.",
-            "Learning rate 1e-3 for every row (CleanRL's 2.5e-4 stalled on the one-hot maze view; 2e-3 learned "
-            "faster but lost converged policies for a while in some seeds).",
-            "The learned reward's oracle prefers the segment that reaches the goal, else the one ending "
-            "closer (`100·goal + progress`); the policy only ever sees the learned reward, re-centred on each "
-            "rollout (`recenter`) so that a frozen model cannot pay the policy for idling.",
-        ),
-    )
+class _Experiments(Mapping[str, Experiment]):
+    """Experiments by name, collected from every family's ``experiments`` on first use."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, Experiment] | None = None
+        self._extra: dict[str, Experiment] = {}
+
+    def _all(self) -> dict[str, Experiment]:
+        if self._loaded is None:
+            from rewardgym.family import families, load_object
+
+            loaded: dict[str, Experiment] = {}
+            for fam in families().values():
+                for ref in fam.experiments:
+                    exp = load_object(ref)()
+                    if not isinstance(exp, Experiment):
+                        raise FamilyError(f"{fam.name}: {ref} returned {type(exp).__name__}, not an Experiment")
+                    if exp.name in loaded:
+                        raise FamilyError(f"two experiments are named {exp.name!r} (the second from {ref})")
+                    loaded[exp.name] = exp
+            self._loaded = loaded
+        return {**self._loaded, **self._extra}
+
+    def __getitem__(self, name: str) -> Experiment:
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __setitem__(self, name: str, experiment: Experiment) -> None:
+        """Add an experiment of your own (``EXPERIMENTS["mine"] = Experiment(...)``)."""
+        self._extra[name] = experiment
 
 
-EXPERIMENTS: dict[str, Experiment] = {"maze": maze_experiment()}
-"""Experiments by name (``rewardgym reproduce <name>``)."""
-
-# Experiments defined by other families, each in its own module (imported last: they build on this one).
-from rewardgym.reproduce.reach import push_experiment, reach_experiment  # noqa: E402
-
-EXPERIMENTS.update({"reach": reach_experiment(), "push": push_experiment()})
+EXPERIMENTS = _Experiments()
+"""Experiments by name (``rewardgym reproduce <name>``), from every family's declaration."""

@@ -22,6 +22,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rewardgym.cliargs import existing_file
+
 __all__ = ["register_commands"]
 
 DEFAULT_IMAGE = "rewardgym-sandbox:bookworm"
@@ -112,7 +114,7 @@ def register_commands(subparsers: Any) -> argparse.ArgumentParser:
     i.set_defaults(func=_info)
 
     r = sub.add_parser("run", help="run a Python file in a sandbox (options go before FILE)")
-    r.add_argument("file", help="the Python file")
+    r.add_argument("file", type=existing_file, help="the Python file")
     r.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the program")
     r.add_argument("--backend", default="auto", choices=("auto", "process", "docker"))
     r.add_argument("--timeout", type=float, default=10.0, help="wall-clock limit in seconds")

@@ -12,7 +12,7 @@ from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
 
 import rewardgym
 from rewardgym.errors import RewardComputationError, RewardSpecError
-from rewardgym.rewards.builtin import BUILTIN_REWARD_MODULES
+from rewardgym.rewards.builtin import CORE_REWARD_MODULES
 from rewardgym.rewards.verifiable.bleu import example_episodes, regex_tokenize
 from rewardgym.testing import check_all_rewards
 from rewardgym.types import Episodes
@@ -35,7 +35,7 @@ def episodes() -> Episodes:
 
 
 def test_registered_and_passes_the_shipped_checker() -> None:
-    assert "rewardgym.rewards.verifiable.bleu" in BUILTIN_REWARD_MODULES
+    assert "rewardgym.rewards.verifiable.bleu" in CORE_REWARD_MODULES
     assert "text/bleu-v0" in rewardgym.list_rewards("text/")
     assert check_all_rewards(["text/bleu-v0"]) == {"text/bleu-v0": "ok"}
     assert len(example_episodes()) >= 2

@@ -123,7 +123,13 @@ def test_cli_render_writes_a_gif_and_reports_bad_input(
     with Image.open(out) as im:
         assert im.n_frames == 6
     assert main(["render", "rewardgym/Reach-v0", "--policy", str(tmp_path / "nope.pt"), "-o", str(out)]) == 2
-    assert "does not exist" in capsys.readouterr().err
+    assert "no such file" in capsys.readouterr().err
+    strip = tmp_path / "push.png"
+    assert main(["render", "rewardgym/Push-v0", "-o", str(strip), "--steps", "9", "--frames", "4",
+                 "--width", "64", "--height", "64"]) == 0
+    assert "(4 frames of 10 recorded)" in capsys.readouterr().out  # what the strip holds, not what was recorded
+    with Image.open(strip) as im:
+        assert im.width == 4 * 64 + 3 * 4  # four frames and three gaps
     assert rewardgym.list_rewards("robotics/")  # the CLI import left the registry intact
 
 

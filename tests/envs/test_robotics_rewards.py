@@ -20,12 +20,12 @@ def batch_from(infos: list[dict]) -> Transitions:
     return Transitions.from_rows(obs=[[0.0]] * n, action=[[0.0]] * n, next_obs=[[0.0]] * n, infos=infos)
 
 
-def test_every_robotics_reward_is_registered_in_builtin_modules() -> None:
-    from rewardgym.rewards.builtin import BUILTIN_REWARD_MODULES
+def test_every_robotics_reward_module_is_declared_by_the_family() -> None:
+    from rewardgym.rewards.builtin import builtin_reward_modules
 
     assert len(NAMES) == 8
     assert all(
-        m in BUILTIN_REWARD_MODULES
+        m in builtin_reward_modules()
         for m in ("rewardgym.envs.robotics.rewards.distance", "rewardgym.envs.robotics.rewards.defaults")
     )
 

@@ -35,33 +35,20 @@ import importlib
 import inspect
 from typing import Any
 
+from rewardgym.envs.dialogue.family import FAMILY as _FAMILY
 from rewardgym.errors import EnvConfigError
 
 __all__ = ["DIALOGUE_ENVS", "list_envs", "make"]
 
 DIALOGUE_ENVS: dict[str, str] = {
-    "negotiation-v0": "rewardgym.envs.dialogue.negotiation",
-    "support-v0": "rewardgym.envs.dialogue.support",
-    "referential-v0": "rewardgym.envs.dialogue.referential",
+    entry.id: entry.entry_point.partition(":")[0] for entry in _FAMILY.envs if entry.api == "pettingzoo"
 }
-"""Dialogue env name -> module exposing ``parallel_env(**kw)`` and ``env(**kw)``."""
+"""Dialogue env name -> module exposing ``parallel_env(**kw)`` and ``env(**kw)`` (from :data:`FAMILY`)."""
 
 
 def list_envs() -> dict[str, str]:
     """``{name: one-line description}`` of every dialogue env."""
-    return {name: _first_line(module) for name, module in DIALOGUE_ENVS.items()}
-
-
-def _first_line(module: str) -> str:
-    import ast
-    from importlib.util import find_spec
-
-    spec = find_spec(module)
-    if spec is None or spec.origin is None:
-        return ""
-    with open(spec.origin, encoding="utf-8") as fh:
-        doc = ast.get_docstring(ast.parse(fh.read())) or ""
-    return doc.strip().splitlines()[0] if doc.strip() else ""
+    return {entry.id: entry.doc for entry in _FAMILY.envs if entry.api == "pettingzoo"}
 
 
 def _module(name: str) -> Any:

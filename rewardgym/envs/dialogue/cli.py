@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from rewardgym.cli import json_object_arg
+from rewardgym.cliargs import json_object_arg, reward_arg
 
 __all__ = ["REPORTED_REWARDS", "register_commands", "run_selfplay", "summarize"]
 
@@ -136,12 +136,12 @@ def run_selfplay(
         if spec == "llm" or spec.startswith("llm:"):
             kwargs = {"llm_kwargs": llm_kwargs, "max_new_tokens": max_new_tokens, "temperature": temperature}
         built[agent_id] = make_agent(spec, env=env, agent_id=agent_id, **kwargs)
-    records = selfplay(env, built, episodes=episodes, seed=seed, env_kwargs=env_kwargs, progress=progress)
     columns: dict[str, tuple[Any, str]] = {
         col: (make_reward(name), how) for col, name, how in REPORTED_REWARDS.get(env, [])
     }
-    if reward is not None:
+    if reward is not None:  # built before playing: a bad reward fails at once, not after the episodes
         columns["custom"] = (build_reward(reward), "sum")
+    records = selfplay(env, built, episodes=episodes, seed=seed, env_kwargs=env_kwargs, progress=progress)
     summary = summarize(records, columns)
     if out is not None:
         folder = Path(out)
@@ -186,10 +186,6 @@ def _print_table(env: str, records: Sequence[Any], summary: Mapping[str, Mapping
         )
 
 
-def _reward_spec(text: str) -> Any:
-    return json_object_arg(text) if text.lstrip().startswith("{") else text
-
-
 def _cmd_selfplay(args: argparse.Namespace) -> int:
     records, summary = run_selfplay(
         args.env,
@@ -232,7 +228,7 @@ def register_commands(subparsers: Any) -> None:
     p.add_argument(
         "--env-kwargs", type=json_object_arg, default=None, help="JSON env arguments, e.g. '{\"max_turns\": 6}'"
     )
-    p.add_argument("--reward", type=_reward_spec, default=None, help="an extra reward column: a name or a JSON spec")
+    p.add_argument("--reward", type=reward_arg, default=None, help="an extra reward column: a name or a JSON spec")
     p.add_argument("--llm-kwargs", type=json_object_arg, default=None, help="JSON arguments of the LLM backend")
     p.add_argument("--max-new-tokens", type=int, default=64, help="LLM agents' token budget per message (default: 64)")
     p.add_argument("--temperature", type=float, default=0.0, help="LLM agents' sampling temperature (default: 0)")

@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rewardgym.cliargs import existing_file
+
 __all__ = ["register_commands", "run_synthesize"]
 
 
@@ -48,7 +50,8 @@ def register_commands(subparsers: Any) -> None:
     p.add_argument("--llm", default="transformers", choices=["transformers", "vllm", "openai", "scripted"])
     p.add_argument("--model", default=None, help="model name / path (default: the bundled SmolLM2)")
     p.add_argument("--base-url", default=None, help="openai backend: server URL, e.g. http://127.0.0.1:8000/v1")
-    p.add_argument("--responses", default=None, help="scripted backend: JSON file with a list of replies")
+    p.add_argument("--responses", type=existing_file, default=None,
+                   help="scripted backend: JSON file with a list of replies")
     p.add_argument("--temperature", type=float, default=0.8)
     p.add_argument("--max-new-tokens", type=int, default=512)
     p.add_argument("--seed", type=int, default=0)

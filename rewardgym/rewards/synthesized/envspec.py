@@ -1,9 +1,10 @@
 """What the reward designer (an LLM) is told about an environment: :class:`TaskSpec`, :func:`describe_env`.
 
-The description comes from the environment itself, not from its reward code: the env module's documented
-observation / action / ``info`` contract (its docstring, examples removed) and the columns of a short
-seeded rollout (name, shape, dtype, a sample value), so the LLM sees exactly what ``compute_reward``
-receives. :data:`DEFAULT_TASKS` holds a task sentence for the built-in envs.
+The description comes from the environment's family declaration (:mod:`rewardgym.family`), not from its
+reward code or docstrings: the env's one-line summary, its observation and action spaces, its declared
+``info`` contract (names, dtypes, shapes, meaning) and the columns of a short seeded rollout (name, shape,
+dtype, a sample value), so the LLM sees exactly what ``compute_reward`` receives. The task sentence is
+the one the family declares (:func:`default_tasks`), unless the caller gives one.
 
 Example:
     >>> spec = describe_env("rewardgym/Maze-v0", env_kwargs={"size": 7})
@@ -15,9 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import importlib
-import inspect
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,14 +23,18 @@ import torch
 
 from rewardgym.errors import EnvConfigError
 
-__all__ = ["DEFAULT_TASKS", "TaskSpec", "describe_env"]
+__all__ = ["DEFAULT_TASKS", "TaskSpec", "default_tasks", "describe_env", "env_documentation"]
 
-DEFAULT_TASKS: dict[str, str] = {
-    "rewardgym/Maze-v0": "Move the agent through the maze to the goal cell as quickly as possible.",
-    "rewardgym/Reach-v0": "Move the arm's fingertip to the target position and keep it there.",
-    "rewardgym/Push-v0": "Push the puck onto the goal position with the arm.",
-}
-"""A one-sentence task for each built-in env (``--task`` overrides it)."""
+
+def default_tasks() -> dict[str, str]:
+    """``{env id: task sentence}`` of every Gymnasium env whose family declares one (``--task`` overrides it)."""
+    from rewardgym.family import all_envs
+
+    return {i: e.task for i, e in all_envs("gymnasium").items() if e.task}
+
+
+DEFAULT_TASKS: dict[str, str] = default_tasks()
+"""The declared task sentences when this module was imported (:func:`default_tasks` re-reads them)."""
 
 
 @dataclass
@@ -57,8 +59,26 @@ class TaskSpec:
     success_key: str = "success"
 
 
-def _strip_examples(doc: str) -> str:
-    return re.split(r"\n\s*Example[s]?:\s*\n", doc, maxsplit=1)[0].strip()
+def env_documentation(env_id: str, env: Any = None) -> str:
+    """What the reward designer reads about ``env_id``: summary, spaces and the declared ``info`` contract.
+
+    Raises:
+        FamilyError: no family declares ``env_id``.
+    """
+    from rewardgym.family import env_entry
+
+    entry = env_entry(env_id)
+    lines = [f"{env_id}: {entry.doc}"]
+    if env is not None:
+        lines += [f"observation space: {env.observation_space}", f"action space: {env.action_space}"]
+    lines += [f"{what}: {text}" for what, text in (("observation", entry.observation), ("action", entry.action))
+              if text]
+    if entry.info:
+        lines.append("info contract (every reset and step; rewards read these as batch.infos columns):")
+        lines += [f"- {f.describe()}" for f in entry.info]
+    if entry.success_key:
+        lines.append(f"success flag: info[{entry.success_key!r}]")
+    return "\n".join(lines)
 
 
 def _describe_value(value: Any) -> str:
@@ -79,33 +99,38 @@ def describe_env(
     task: str | None = None,
     *,
     env_kwargs: dict[str, Any] | None = None,
-    success_key: str = "success",
+    success_key: str | None = None,
     max_doc_chars: int = 4000,
 ) -> TaskSpec:
-    """Build the :class:`TaskSpec` of ``env_id`` from its docstring and a 16-step seeded rollout.
+    """Build the :class:`TaskSpec` of ``env_id`` from its family declaration and a 16-step seeded rollout.
+
+    Args:
+        env_id: a Gymnasium id some family declares.
+        task: the task sentence (default: the one the family declares).
+        env_kwargs: ``gymnasium.make`` kwargs.
+        success_key: the ``info`` success flag (default: the family's ``success_key``).
+        max_doc_chars: cut the documentation to this length.
 
     Raises:
-        EnvConfigError: unknown env id or no task given for an env without a default task.
+        EnvConfigError: unknown env id (with close matches) or no task given for an env without a default.
     """
     import gymnasium as gym
 
+    from rewardgym.family import all_envs, suggest
     from rewardgym.rollout import collect_transitions
 
-    try:
-        spec = gym.spec(env_id)
-    except gym.error.Error as exc:
-        raise EnvConfigError(f"unknown env id {env_id!r}: {exc}") from exc
-    task = task or DEFAULT_TASKS.get(env_id)
+    entry = all_envs("gymnasium").get(env_id)
+    if entry is None:
+        raise EnvConfigError(f"unknown env id {env_id!r}{suggest(env_id, all_envs('gymnasium'))}")
+    task = task or entry.task
     if not task:
         raise EnvConfigError(f"no default task for {env_id!r}; describe it with task='...'")
-    doc = ""
-    if isinstance(spec.entry_point, str):
-        module = importlib.import_module(spec.entry_point.split(":")[0])
-        doc = inspect.getdoc(module) or ""
-        cls = getattr(module, spec.entry_point.split(":")[1], None)
-        if len(doc) < 200 and cls is not None:
-            doc = inspect.getdoc(cls) or doc
-    doc = _strip_examples(doc)
+    success_key = success_key or entry.success_key or "success"
+    env = gym.make(env_id, **dict(env_kwargs or {}))
+    try:
+        doc = env_documentation(env_id, env)
+    finally:
+        env.close()
     if len(doc) > max_doc_chars:
         doc = doc[:max_doc_chars].rsplit("\n", 1)[0] + "\n[...]"
     batch = collect_transitions(env_id, 16, seed=0, env_kwargs=dict(env_kwargs or {}))
