@@ -69,13 +69,16 @@ def make(name: str, *, aec: bool = False, reward: Any = None, combine: str = "re
             applied to every agent's transitions by
             :class:`~rewardgym.envs.dialogue.wrappers.DialogueRewardWrapper`.
         combine: ``"replace"`` the env reward with ``reward``, or ``"add"`` it.
-        **kwargs: the env's constructor arguments.
+        **kwargs: the env's constructor arguments (``max_cycles``, PettingZoo's name, is ``max_turns``).
 
     Raises:
         EnvConfigError: unknown name or arguments the env does not take.
         MissingDependencyError: PettingZoo is not installed.
     """
     module = _module(name)
+    from rewardgym.envs.dialogue.base import cycles_as_turns
+
+    kwargs = cycles_as_turns(kwargs)
     target = next(
         (
             obj

@@ -33,7 +33,7 @@ from gymnasium.spaces import Text  # noqa: E402
 from pettingzoo.utils.conversions import parallel_to_aec  # noqa: E402
 from pettingzoo.utils.env import AECEnv, ParallelEnv  # noqa: E402
 
-__all__ = ["AECEnv", "DialogueEnv", "TurnOutcome", "parallel_to_aec"]
+__all__ = ["AECEnv", "DialogueEnv", "TurnOutcome", "cycles_as_turns", "parallel_to_aec"]
 
 
 @dataclass
@@ -61,6 +61,28 @@ def _positive_int(name: str, value: Any, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise EnvConfigError(f"{name} must be an int >= {minimum}, got {value!r}")
     return int(value)
+
+
+def cycles_as_turns(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Accept PettingZoo's ``max_cycles`` as an alias of ``max_turns`` (one Parallel ``step`` is one turn).
+
+    Example:
+        >>> cycles_as_turns({"max_cycles": 4, "seed_pool": 1})
+        {'seed_pool': 1, 'max_turns': 4}
+
+    Raises:
+        EnvConfigError: both are given, with different values.
+    """
+    if "max_cycles" not in kwargs:
+        return kwargs
+    out = dict(kwargs)
+    cycles = out.pop("max_cycles")
+    if "max_turns" in out and out["max_turns"] != cycles:
+        raise EnvConfigError(
+            f"max_cycles ({cycles!r}) is PettingZoo's name for max_turns ({out['max_turns']!r}); give one of them"
+        )
+    out["max_turns"] = cycles
+    return out
 
 
 class DialogueEnv(ParallelEnv[str, str, str]):

@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from rewardgym.envs.dialogue.base import AECEnv, DialogueEnv, TurnOutcome, parallel_to_aec
+from rewardgym.envs.dialogue.base import AECEnv, DialogueEnv, TurnOutcome, cycles_as_turns, parallel_to_aec
 from rewardgym.envs.dialogue.deals import (
     DEFAULT_ITEMS,
     Scenario,
@@ -265,8 +265,9 @@ class NegotiationEnv(DialogueEnv):
 
 
 def parallel_env(**kwargs: Any) -> NegotiationEnv:
-    """The Parallel form (see :class:`NegotiationEnv` for the arguments)."""
-    return NegotiationEnv(**kwargs)
+    """The Parallel form (see :class:`NegotiationEnv` for the arguments; ``max_cycles``, PettingZoo's name for
+    ``max_turns``, is accepted too)."""
+    return NegotiationEnv(**cycles_as_turns(kwargs))
 
 
 def env(**kwargs: Any) -> AECEnv:

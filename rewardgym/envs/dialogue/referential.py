@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from rewardgym.envs.dialogue.base import AECEnv, DialogueEnv, TurnOutcome, parallel_to_aec
+from rewardgym.envs.dialogue.base import AECEnv, DialogueEnv, TurnOutcome, cycles_as_turns, parallel_to_aec
 from rewardgym.errors import EnvConfigError
 
 __all__ = ["ATTRIBUTES", "ReferentialEnv", "env", "parallel_env"]
@@ -227,8 +227,9 @@ class ReferentialEnv(DialogueEnv):
 
 
 def parallel_env(**kwargs: Any) -> ReferentialEnv:
-    """The Parallel form (see :class:`ReferentialEnv` for the arguments)."""
-    return ReferentialEnv(**kwargs)
+    """The Parallel form (see :class:`ReferentialEnv` for the arguments; ``max_cycles``, PettingZoo's name for
+    ``max_turns``, is accepted too)."""
+    return ReferentialEnv(**cycles_as_turns(kwargs))
 
 
 def env(**kwargs: Any) -> AECEnv:

@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from rewardgym.envs.dialogue.base import AECEnv, DialogueEnv, TurnOutcome, parallel_to_aec
+from rewardgym.envs.dialogue.base import AECEnv, DialogueEnv, TurnOutcome, cycles_as_turns, parallel_to_aec
 from rewardgym.envs.dialogue.tactics import detect_tactics
 from rewardgym.envs.dialogue.user_sim import (
     PERSONAS,
@@ -216,8 +216,9 @@ class SupportEnv(DialogueEnv):
 
 
 def parallel_env(**kwargs: Any) -> SupportEnv:
-    """The Parallel form (see :class:`SupportEnv` for the arguments)."""
-    return SupportEnv(**kwargs)
+    """The Parallel form (see :class:`SupportEnv` for the arguments; ``max_cycles``, PettingZoo's name for
+    ``max_turns``, is accepted too)."""
+    return SupportEnv(**cycles_as_turns(kwargs))
 
 
 def env(**kwargs: Any) -> AECEnv:
