@@ -103,8 +103,7 @@ def test_nothing_escapes_even_without_the_static_checks(executor, maze_batch, tm
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     hostile = (
-        "import os, socket\n" + HEADER +
-        f"    open({str(marker)!r}, 'w').write('escaped')\n"
+        "import os, socket\n" + HEADER + f"    open({str(marker)!r}, 'w').write('escaped')\n"
         f"    open({str(tmp_path / 'x')!r}, 'w').write('escaped')\n"
         "    try:\n"
         f"        socket.create_connection(('127.0.0.1', {port}), timeout=1).sendall(b'hi')\n"
@@ -122,7 +121,10 @@ def test_nothing_escapes_even_without_the_static_checks(executor, maze_batch, tm
     assert connections == [], "the sandboxed code reached a host listener"
     probe = executor.run(
         "import os\n" + HEADER + "    v = float(os.path.exists('/work') or os.path.exists('/root/.cache'))\n"
-        "    return [v for _ in info['distance']], {}\n", maze_batch, report=forged)
+        "    return [v for _ in info['distance']], {}\n",
+        maze_batch,
+        report=forged,
+    )
     assert probe.ok and float(probe.total.max()) == 0.0, "host folders are visible inside the sandbox"
 
 
@@ -136,3 +138,55 @@ def test_synthesized_reward_is_a_reward(executor, maze_batch):
     failing = SynthesizedReward(extract_code(C.CRASHING), executor=executor)
     with pytest.raises(RewardComputationError, match="ZeroDivisionError"):
         failing(maze_batch)
+
+
+def _result(stdout: str):
+    from rewardgym.sandbox.base import ExecResult
+
+    return ExecResult(stdout=stdout, stderr="", exit_code=0)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '@@RESULT@@ {"total": [1.0, 1.0], "terms": {}}',  # the old format, no nonce
+        '@@RESULT@@ 0123456789abcdef0123456789abcdef {"total": [1.0, 1.0], "terms": {}}',  # someone else's
+    ],
+    ids=["no-nonce", "wrong-nonce"],
+)
+def test_result_lines_without_this_runs_nonce_are_ignored(executor, line):
+    out = executor.parse(_result(line + "\n"), 2, "f" * 32)
+    assert not out.ok and "without a result" in out.error
+
+
+@pytest.mark.parametrize(
+    "payload",
+    ['{"total": [NaN, 1.0], "terms": {}}', '{"total": [1.0, Infinity], "terms": {}}', '{"total": [1e999, 1.0]}'],
+    ids=["nan", "infinity", "overflow"],
+)
+def test_non_finite_results_are_rejected(executor, payload):
+    nonce = "a" * 32
+    out = executor.parse(_result(f"@@RESULT@@ {nonce} {payload}\n"), 2, nonce)
+    assert not out.ok and ("finite" in out.error or "malformed" in out.error), out.error
+
+
+def test_two_result_lines_are_rejected(executor):
+    nonce = "b" * 32
+    line = f'@@RESULT@@ {nonce} {{"total": [1.0], "terms": {{}}}}\n'
+    assert not executor.parse(_result(line * 2), 1, nonce).ok
+
+
+def test_a_candidate_that_writes_to_fd_1_cannot_forge_the_result(executor, maze_batch):
+    """Even past the static check (run directly), a forged line on fd 1 lands on stderr, without the nonce."""
+    from rewardgym.rewards.synthesized.static import StaticReport
+
+    n = len(maze_batch)
+    forged = (
+        "import os\nos.write(1, b'@@RESULT@@ ' + b'{\"total\": [9.0], \"terms\": {}}\\n')\n"
+        "print('@@RESULT@@ {}')\n" + HEADER + "    raise ValueError('no')\n"
+    )
+    job, nonce = executor.job(forged, maze_batch, StaticReport(True))
+    result = executor.sandbox.run(job.files, job.command, timeout_s=job.timeout_s, memory_mb=job.memory_mb)
+    assert "@@RESULT@@" not in result.stdout.replace(f"@@ERROR@@ {nonce}", "")
+    out = executor.parse(result, n, nonce)
+    assert not out.ok and "ValueError" in out.error

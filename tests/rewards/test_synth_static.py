@@ -117,10 +117,45 @@ def test_prompt_carries_the_env_contract_and_the_task():
 def test_reflection_mentions_best_code_terms_and_failures():
     from rewardgym.rewards.synthesized import Candidate
 
-    best = Candidate(0, 2, "", source="def compute_reward(o, a, n, i):\n    return [], {}", status="ok", fitness=0.75,
-                     curve=[0.1, 0.75], term_stats={"progress": {"mean": 0.1, "std": 0.5, "min": -1, "max": 1}},
-                     train_terms={"progress": [0.1, 0.3]})
+    best = Candidate(
+        0,
+        2,
+        "",
+        source="def compute_reward(o, a, n, i):\n    return [], {}",
+        status="ok",
+        fitness=0.75,
+        curve=[0.1, 0.75],
+        term_stats={"progress": {"mean": 0.1, "std": 0.5, "min": -1, "max": 1}},
+        train_terms={"progress": [0.1, 0.3]},
+    )
     bad = Candidate(0, 1, "", source="x", status="runtime", error="ZeroDivisionError: division by zero")
     text = reflection(best, [bad])
     for fragment in ("0.750", "def compute_reward", "progress: mean 0.1", "ZeroDivisionError", "0.1, 0.3"):
         assert fragment in text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "    t = torch\n    return t.os.system('id'), {}\n",
+        "    f = lambda m: m.tensor\n    return f(torch)([1.0]), {}\n",
+        "    return [torch][0].tensor([1.0]), {}\n",
+        "    la = torch.linalg\n    return la.vector_norm(obs), {}\n",
+        "    m = math\n    return [m.pi], {}\n",
+        "    d = {'t': torch}\n    return d['t'].tensor([1.0]), {}\n",
+        "    def g(torch=torch):\n        return torch\n    return g().tensor([1.0]), {}\n",
+    ],
+    ids=["assigned", "passed", "in-a-list", "submodule", "math-alias", "in-a-dict", "default-argument"],
+)
+def test_module_aliases_cannot_hide_attributes(body):
+    """A module name used other than as ``module.<function>`` could reach anything: it is refused."""
+    report = check_reward_source("import math\nimport torch\n" + HEADER + body)
+    assert not report.ok
+    assert any("module name" in e or "linalg" in e for e in report.errors), report.errors
+
+
+def test_from_torch_import_linalg_checks_its_functions():
+    ok = check_reward_source("from torch import linalg\n" + HEADER + "    return linalg.vector_norm(obs), {}\n")
+    bad = check_reward_source("from torch import linalg\n" + HEADER + "    return linalg.matrix_exp(obs), {}\n")
+    assert ok.ok, ok.errors
+    assert not bad.ok and "torch.linalg.matrix_exp" in bad.errors[0]

@@ -28,6 +28,7 @@ class Case:
     escaped: Callable[[Any, dict], str | None]  # (result, ctx) -> why it escaped, or None
     timeout_s: float = 4.0
     memory_mb: int = 256
+    needs_seccomp: bool = False  # contained by the seccomp filter (not by namespaces, uid or rlimits)
 
 
 def _uid_of(result: Any) -> int | None:
@@ -134,6 +135,17 @@ def _signal_parent(result: Any, ctx: dict) -> str | None:
     return None
 
 
+def _syscall_refused(result: Any, ctx: dict) -> str | None:
+    for line in result.stdout.splitlines():
+        if line.startswith("RC "):
+            rc = int(line.split()[1])
+            return None if rc < 0 else f"the call succeeded (returned {rc}): {line}"
+    return f"the program did not report (exit {result.exit_code}, stderr {result.stderr[-300:]!r})"
+
+
+_SYSCALL = "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+
+
 def build_cases(ctx: dict) -> list[Case]:
     """The hostile programs; ``ctx`` carries host-side facts (listener port, secret paths, tokens)."""
     repo_file = ctx["repo_file"]
@@ -200,6 +212,19 @@ def build_cases(ctx: dict) -> list[Case]:
             _write_outside,
         ),
         Case(
+            "io_uring (kernel attack surface)",
+            _SYSCALL + "params = ctypes.create_string_buffer(120)\nrc = libc.syscall(425, 8, params)\n"
+            "print('RC', rc, ctypes.get_errno())\n",
+            _syscall_refused,
+            needs_seccomp=True,
+        ),
+        Case(
+            "a new user namespace (root inside it)",
+            _SYSCALL + "rc = libc.unshare(0x10000000)\nprint('RC', rc, ctypes.get_errno())\n",
+            _syscall_refused,
+            needs_seccomp=True,
+        ),
+        Case(
             "signal the parent and everything else",
             f"import os, signal\nfor pid in (os.getppid(), 1, -1, 0, {os.getpid()}):\n"
             "    for sig in (signal.SIGKILL, signal.SIGSTOP):\n        try:\n            os.kill(pid, sig)\n"
@@ -209,8 +234,11 @@ def build_cases(ctx: dict) -> list[Case]:
     ]
 
 
-def run_suite(sandbox: Any, tmp: Path, env_token: str) -> tuple[int, list[str]]:
-    """Run every case against ``sandbox``; returns ``(tried, escapes)`` (escape descriptions)."""
+def run_suite(sandbox: Any, tmp: Path, env_token: str, seccomp: bool = True) -> tuple[int, list[str]]:
+    """Run every case against ``sandbox``; returns ``(tried, escapes)`` (escape descriptions).
+
+    ``seccomp=False``: leave out the cases only a seccomp filter contains.
+    """
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
@@ -247,7 +275,7 @@ def run_suite(sandbox: Any, tmp: Path, env_token: str) -> tuple[int, list[str]]:
         "disk_free": shutil.disk_usage(str(tmp)).free,
     }
     escapes: list[str] = []
-    cases = build_cases(ctx)
+    cases = [c for c in build_cases(ctx) if seccomp or not c.needs_seccomp]
     try:
         for case in cases:
             result = sandbox.run(

@@ -10,12 +10,14 @@ import secrets
 
 import pytest
 
+from rewardgym.errors import SandboxError
 from tests.conftest import need
 from tests.sandbox.hostile import run_suite
+from tests.sandbox.hostile_crossrun import run_cross_suite
 
 
-def _suite(sandbox, tmp_path, token, capsys, label):
-    tried, escapes = run_suite(sandbox, tmp_path, token)
+def _suite(sandbox, tmp_path, token, capsys, label, seccomp=True):
+    tried, escapes = run_suite(sandbox, tmp_path, token, seccomp=seccomp)
     with capsys.disabled():
         print(f"\nhostile suite [{label}]: {tried} tried, {len(escapes)} escaped")
     assert not escapes, "\n".join(escapes)
@@ -45,7 +47,7 @@ def test_hostile_suite_process_without_seccomp(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("REWARDGYM_FAKE_SECRET", token)
     sb = ProcessSandbox(seccomp=False, pool_size=2)
     try:
-        _suite(sb, tmp_path, token, capsys, "process, no seccomp")
+        _suite(sb, tmp_path, token, capsys, "process, no seccomp", seccomp=False)
     finally:
         sb.close()
 
@@ -138,3 +140,97 @@ def test_memory_cgroup_is_what_stops_a_multi_process_memory_bomb():
             sb.close()
         verdicts[use_cgroup] = (case.escaped(result, ctx), result.memory_exceeded)
     assert verdicts[False][0] is not None and verdicts[True] == (None, True)
+
+
+def _sandbox(kind: str, warm: bool, **kwargs):
+    need("docker" if kind == "docker" else "bubblewrap")
+    if kind == "docker":
+        from rewardgym.sandbox.docker_backend import DockerSandbox
+
+        return DockerSandbox(warm=warm, **kwargs)
+    from rewardgym.sandbox.process import ProcessSandbox
+
+    return ProcessSandbox(warm=warm, **kwargs)
+
+
+MODES = [
+    pytest.param("process", True, id="process-warm"),
+    pytest.param("process", False, id="process-fresh"),
+    pytest.param("docker", True, id="docker-warm", marks=pytest.mark.docker),
+    pytest.param("docker", False, id="docker-per-run", marks=pytest.mark.docker),
+]
+
+
+@pytest.mark.parametrize(("kind", "warm"), MODES)
+def test_no_run_finds_or_suffers_from_what_an_earlier_run_left(kind, warm, capsys):
+    """One worker / container, so every probe lands where its plant ran: SysV and POSIX IPC, files in the
+    shared directories, earlier output in memory, memory left charged, a file flood, pre-created names."""
+    sb = _sandbox(kind, warm, pool_size=1)
+    try:
+        tried, escapes = run_cross_suite(sb)
+    finally:
+        sb.close()
+    with capsys.disabled():
+        print(f"\ncross-run suite [{kind}, {'warm' if warm else 'fresh'}]: {tried} tried, {len(escapes)} escaped")
+    assert not escapes, "\n".join(escapes)
+    assert tried >= 9
+
+
+@pytest.mark.parametrize(("kind", "warm"), MODES)
+@pytest.mark.parametrize(
+    ("files", "match"),
+    [
+        ({"a": "x", "a/b": "y", "main.py": "print(1)"}, "both a file and the directory"),
+        ({"d/" + "x" * 256: "y", "main.py": "print(1)"}, "too long"),
+        ({"é" * 200: "y", "main.py": "print(1)"}, "too long"),
+        ({"bad\udc80.py": "y", "main.py": "print(1)"}, "not valid UTF-8"),
+        ({"main.py": "print('\udc80')"}, "not valid UTF-8"),
+    ],
+    ids=["file-and-dir", "long-component", "long-utf8-component", "surrogate-name", "surrogate-content"],
+)
+def test_bad_file_names_are_a_clean_sandbox_error(kind, warm, files, match):
+    """Names that cannot exist side by side or on Linux at all fail up front, and the sandbox goes on."""
+    sb = _sandbox(kind, warm, pool_size=1)
+    try:
+        with pytest.raises(SandboxError, match=match):
+            sb.run(files, ["python3", "main.py"], timeout_s=10)
+        assert sb.run({"main.py": "print('fine')"}, ["python3", "main.py"], timeout_s=10).stdout == "fine\n"
+    finally:
+        sb.close()
+
+
+@pytest.mark.parametrize(("kind", "warm"), [MODES[0], MODES[2]])
+def test_a_file_flood_is_capped_and_cleaned_on_its_own_time(kind, warm):
+    """A warm workspace holds at most ``max_files`` entries; the run that made them pays for removing them."""
+    sb = _sandbox(kind, warm, pool_size=1, max_files=2000)
+    flood = (
+        "import os\nn = 0\ntry:\n    while n < 100000:\n        os.close(os.open(f'f{n}', os.O_CREAT | os.O_WRONLY))\n"
+        "        n += 1\nexcept OSError as e:\n    print('STOPPED', n, e.strerror)\n"
+    )
+    try:
+        result = sb.run({"main.py": flood}, ["python3", "main.py"], timeout_s=20)
+        assert "STOPPED" in result.stdout and "No space left" in result.stdout, result
+        assert int(result.stdout.split()[1]) < 2000
+        after = sb.run({"main.py": "import os\nprint(len(os.listdir('.')))"}, ["python3", "main.py"], timeout_s=3)
+        assert after.stdout == "1\n"
+    finally:
+        sb.close()
+
+
+def test_an_interpreter_outside_usr_under_a_private_directory_runs():
+    """An interpreter under a 0700 directory (a pyenv under /root) is usable by the unprivileged job."""
+    import os
+    import sys
+
+    need("bubblewrap")
+    if os.path.realpath(sys.executable).startswith("/usr/"):
+        pytest.skip("this test needs an interpreter outside /usr (the one running the tests is under /usr)")
+    from rewardgym.sandbox.process import ProcessSandbox
+
+    for warm in (True, False):
+        sb = ProcessSandbox(warm=warm, pool_size=1, python=sys.executable)
+        try:
+            result = sb.run({"main.py": "import sys, json\nprint(sys.version_info[0])"}, ["python3", "main.py"])
+            assert result.stdout == "3\n", result
+        finally:
+            sb.close()
