@@ -311,7 +311,13 @@ class DockerSandbox(Sandbox):
             "memory_mb": memory_mb,
             "nonce": nonce,
         }
-        payload = self._payload(header, encoded, stdin.encode() if isinstance(stdin, str) else stdin)
+        try:
+            data = stdin.encode() if isinstance(stdin, str) else stdin
+        except UnicodeEncodeError as exc:
+            raise SandboxError(f"stdin is not valid UTF-8 text ({exc.reason}); pass bytes") from None
+        if data is not None and not isinstance(data, (bytes, bytearray)):
+            raise SandboxError(f"stdin must be str or bytes, got {type(stdin).__name__}")
+        payload = self._payload(header, encoded, data)
         uid = UIDS.take()
         bootstrap = ["python3", "-I", "-S", "-c", BOOTSTRAP, json.dumps({"workspace": WORKSPACE})]
         runner = self._run_warm if self.warm else self._run_fresh

@@ -130,7 +130,14 @@ class _Worker:
 
     def _read_frame(self, deadline: float) -> tuple[dict, bytes]:
         size = struct.unpack("!Q", _read_exact(self.rfd, 8, deadline))[0]
-        header = json.loads(_read_exact(self.rfd, size, deadline))
+        if size > 1 << 20:
+            raise _WorkerGone(f"the worker sent a {size}-byte header")
+        try:
+            header = json.loads(_read_exact(self.rfd, size, deadline))
+        except ValueError as exc:
+            raise _WorkerGone(f"the worker sent a malformed reply: {exc}") from exc
+        if not isinstance(header, dict):
+            raise _WorkerGone("the worker sent a malformed reply")
         body = _read_exact(self.rfd, header.get("stdout_len", 0) + header.get("stderr_len", 0), deadline)
         return header, body
 

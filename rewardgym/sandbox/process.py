@@ -296,11 +296,19 @@ class ProcessSandbox(Sandbox):
         """Run ``command`` on ``files`` in a fresh workspace; see :meth:`Sandbox.run`."""
         encoded = check_files(files)
         header = self.job_header(check_command(command), *check_limits(timeout_s, memory_mb), env)
-        data = stdin.encode() if isinstance(stdin, str) else stdin
-        if self.warm:
-            reply, out, err = self._get_pool().run(header, encoded, data)
-        else:
-            reply, out, err = self._run_fresh(header, encoded, data)
+        try:
+            data = stdin.encode() if isinstance(stdin, str) else stdin
+        except UnicodeEncodeError as exc:
+            raise SandboxError(f"stdin is not valid UTF-8 text ({exc.reason}); pass bytes") from None
+        if data is not None and not isinstance(data, (bytes, bytearray)):
+            raise SandboxError(f"stdin must be str or bytes, got {type(stdin).__name__}")
+        try:
+            if self.warm:
+                reply, out, err = self._get_pool().run(header, encoded, data)
+            else:
+                reply, out, err = self._run_fresh(header, encoded, data)
+        except (OSError, ValueError) as exc:  # the host ran out of something (fds, memory...)
+            raise SandboxError(f"the process sandbox failed: {type(exc).__name__}: {exc}") from exc
         if reply.get("error"):
             raise SandboxError(f"{reply['error']} (disk_mb={self.disk_mb})")
         stderr = decode_output(err)

@@ -164,3 +164,42 @@ def test_a_dead_warm_worker_is_replaced():
         assert sb._pool._workers[0] is not worker
     finally:
         sb.close()
+
+
+def test_rewardgym_sandbox_pins_what_auto_means(monkeypatch):
+    """The tests set REWARDGYM_SANDBOX=process, so no test depends on an engine it did not start."""
+    need("bubblewrap")
+    from rewardgym.sandbox import make_sandbox
+
+    monkeypatch.setenv("REWARDGYM_SANDBOX", "process")
+    sb = make_sandbox("auto", pool_size=1, image="ignored-by-the-process-backend")
+    try:
+        assert sb.backend == "process" and "REWARDGYM_SANDBOX=process" in sb.reason
+    finally:
+        sb.close()
+    monkeypatch.setenv("REWARDGYM_SANDBOX", "vm")
+    with pytest.raises(SandboxError, match="REWARDGYM_SANDBOX"):
+        make_sandbox("auto")
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "per-run"])
+def test_an_engine_that_went_away_is_a_clear_sandbox_error(warm):
+    """The engine is checked when it is used: runs after it stops answering raise SandboxError saying so."""
+    need("docker")
+    import docker
+
+    from rewardgym.sandbox.docker_backend import DockerSandbox
+
+    sb = DockerSandbox(warm=warm, pool_size=1)
+    try:
+        assert run(sb, "print(1)").stdout == "1\n"
+        sb.close()
+        sb.client = docker.DockerClient(base_url="unix:///nonexistent/docker.sock", version="1.41")  # engine gone
+        with pytest.raises(SandboxError, match="stopped answering"):
+            run(sb, "print(2)")
+        (result,) = sb.run_many([Job({"main.py": "print(3)"}, ["python3", "main.py"])])
+        assert result.exit_code is None and "stopped answering" in result.sandbox_error
+    finally:
+        sb.client = docker.from_env()
+        sb.close()
