@@ -36,6 +36,19 @@ def test_every_control_env_passes_sb3_check_env(env_id: str) -> None:
     env.close()
 
 
+def test_the_control_env_list_is_every_registered_non_text_env() -> None:
+    from rewardgym.family import all_envs
+
+    control = set()
+    for env_id, entry in all_envs(api="gymnasium").items():
+        env = gym.make(env_id, **dict(entry.check_kwargs))
+        spaces = (env.action_space, env.observation_space)
+        if not any(isinstance(s, (gym.spaces.Text, gym.spaces.Dict)) for s in spaces):
+            control.add(env_id)
+        env.close()
+    assert control == set(CONTROL_ENVS)
+
+
 def _dummy(env_id: str, n: int, **kwargs) -> DummyVecEnv:
     return DummyVecEnv([lambda: gym.make(env_id, **kwargs) for _ in range(n)])
 
