@@ -6,7 +6,7 @@ alternating; neither accepts, so every episode runs all 10 turns), resets includ
 - TextArena ``SimpleNegotiation-v0-raw`` (``pip install textarena``): the peer;
 - rewardgym ``negotiation-v0``, Parallel API (PettingZoo ``ParallelEnv``);
 - the same env in its AEC form (``parallel_to_aec``), every agent stepped each turn;
-- the Parallel env with a composed per-agent reward through the reward API (``DialogueRewardWrapper``).
+- the Parallel env with a composed per-agent reward through the reward API (``rewardgym.wrap``).
 
 Each configuration runs for at least ``--seconds`` after a warm-up; the best of ``--repeats`` is kept.
 

@@ -345,14 +345,46 @@ class Episodes(_BatchMixin):
         completions: Sequence[Any],
         infos: Sequence[Mapping[str, Any]] | None = None,
         group_ids: Sequence[int] | None = None,
+        env_returns: Sequence[float] | None = None,
+        transcripts: Sequence[Any] | None = None,
     ) -> Episodes:
-        """Build a batch from per-episode values."""
+        """Build a batch from per-episode values: every field in one call (one entry per episode).
+
+        Args:
+            prompts: what each episode asked.
+            completions: each episode's final output.
+            infos: one dict per episode; the keys become the column-wise ``infos`` (per-agent data of a
+                multi-agent env, such as ``"agent"``, goes here, one row per agent).
+            group_ids: episodes that share a prompt share an id.
+            env_returns: each episode's undiscounted env return.
+            transcripts: each episode's list of turns.
+
+        Example:
+            >>> ep = Episodes.from_rows(prompts=["2+2?"], completions=["4"], infos=[{"agent": "a"}],
+            ...                         env_returns=[1.0], transcripts=[[{"text": "4"}]])
+            >>> ep.infos["agent"], ep.env_returns.tolist(), len(ep.transcripts[0])
+            (['a'], [1.0], 1)
+        """
+        n = len(completions)
+        for name, value in (("infos", infos), ("group_ids", group_ids), ("env_returns", env_returns),
+                            ("transcripts", transcripts)):
+            if value is not None and len(value) != n:
+                raise ValueError(f"Episodes.from_rows: {name} has {len(value)} rows, completions {n}")
         return cls(
             prompts=list(prompts),
             completions=list(completions),
             infos=stack_rows(list(infos)) if infos else {},
             group_ids=None if group_ids is None else torch.as_tensor(group_ids, dtype=torch.int64),
+            env_returns=None if env_returns is None else torch.as_tensor(env_returns, dtype=torch.float32),
+            transcripts=None if transcripts is None else [list(t) for t in transcripts],
         )
+
+    def with_group_ids(self, group_ids: Sequence[int] | torch.Tensor) -> Episodes:
+        """A copy whose ``group_ids`` are ``group_ids`` (one per row); the other fields are shared."""
+        ids = torch.as_tensor(group_ids, dtype=torch.int64)
+        if ids.shape != (len(self),):
+            raise ValueError(f"with_group_ids needs {len(self)} ids, got shape {tuple(ids.shape)}")
+        return replace(self, group_ids=ids)
 
 
 Batch: TypeAlias = "Transitions | Episodes"

@@ -31,7 +31,16 @@ import torch
 from rewardgym.errors import RewardComputationError, RewardGymError
 from rewardgym.types import Episodes, Transitions
 
-__all__ = ["EpisodeRewardFn", "FunctionReward", "Reward", "RewardFn", "as_reward", "reward_fn"]
+__all__ = [
+    "EpisodeRewardFn",
+    "FunctionReward",
+    "Reward",
+    "RewardFn",
+    "as_reward",
+    "reward_fn",
+    "scores_episodes",
+    "scores_steps",
+]
 
 
 class Reward:
@@ -47,6 +56,9 @@ class Reward:
             normalisation or for rewards that compare rows); the batch-vs-row check is skipped when False.
         stateful: whether calling the reward changes internal state (running statistics, online learning);
             the determinism check is skipped when True.
+        mixed: a composite of per-step and episode terms: on ``Transitions`` it scores its step terms (and
+            the terms that score either batch), on ``Episodes`` its episode terms;
+            :func:`rewardgym.wrap` adds both on the step that ends an episode.
     """
 
     name: str = ""
@@ -54,6 +66,7 @@ class Reward:
     may_return_nan: bool = False
     row_independent: bool = True
     stateful: bool = False
+    mixed: bool = False
 
     def score(self, batch: Any) -> torch.Tensor:
         """Compute the (B,) reward. Implement this in simple rewards."""
@@ -179,17 +192,10 @@ class FunctionReward(Reward):
     ) -> None:
         self.fn = fn
         self.name = name or getattr(fn, "__name__", "function")
-        self._batch_type = batch_type
+        self.batch_type = batch_type  # type: ignore[misc]
         self.may_return_nan = may_return_nan
         self.row_independent = row_independent
         self.__doc__ = fn.__doc__ or self.__doc__
-
-    def _check_input(self, batch: Any) -> None:
-        super()._check_input(batch)
-        if self._batch_type is not None and not isinstance(batch, self._batch_type):
-            raise RewardComputationError(
-                f"reward {self.display_name!r} scores {self._batch_type.__name__} batches, got {type(batch).__name__}"
-            )
 
     def score(self, batch: Any) -> torch.Tensor:
         return self.fn(batch)
@@ -209,3 +215,23 @@ def as_reward(obj: Any) -> Reward:
     if callable(obj):
         return FunctionReward(obj)
     raise RewardComputationError(f"expected a Reward or a callable batch -> tensor, got {type(obj).__name__}")
+
+
+def scores_steps(reward: Reward) -> bool:
+    """Whether ``reward`` has something to score on per-step ``Transitions`` (everything but a pure
+    episode reward)."""
+    return reward.batch_type is not Episodes
+
+
+def scores_episodes(reward: Reward) -> bool:
+    """Whether ``reward`` scores finished episodes (an :class:`EpisodeRewardFn`, a composite of them, or a
+    mixed composite); :func:`rewardgym.wrap` scores it on the env's ``episode()`` when an episode ends."""
+    return reward.batch_type is Episodes or reward.mixed
+
+
+def applies_to(reward: Reward, batch: Any) -> bool:
+    """Whether a term of a mixed composite is scored on ``batch``: episode terms on ``Episodes``, every
+    other term (per-step, or either batch) on ``Transitions``."""
+    if isinstance(batch, Episodes):
+        return scores_episodes(reward)
+    return scores_steps(reward)

@@ -26,7 +26,7 @@ from typing import Any, Literal
 import torch
 
 from rewardgym.errors import RewardComputationError, RewardSpecError
-from rewardgym.rewards.base import Reward, as_reward
+from rewardgym.rewards.base import Reward, applies_to, as_reward
 from rewardgym.rewards.shaping import PotentialFn, Shaping
 
 __all__ = ["Clip", "Gate", "Normalize", "PotentialFn", "Shaping", "WeightedSum"]
@@ -43,12 +43,24 @@ def _term_values(
     return total, out
 
 
-def _batch_type_of(rewards: Sequence[Reward]) -> type | None:
+def _batch_type_of(rewards: Sequence[Reward], *, allow_mixed: bool = False, what: str = "") -> tuple[type | None, bool]:
+    """``(batch_type, mixed)`` of a composite of ``rewards``; per-step and episode terms together make a
+    mixed composite (only a sum can be one: its step and episode parts add up)."""
     kinds = {r.batch_type for r in rewards if r.batch_type is not None}
-    if len(kinds) > 1:
-        names = ", ".join(f"{r.display_name} ({r.batch_type.__name__})" for r in rewards if r.batch_type)
-        raise RewardSpecError(f"cannot compose rewards over different batch types: {names}")
-    return kinds.pop() if kinds else None
+    mixed = len(kinds) > 1 or any(r.mixed for r in rewards)
+    if mixed and not allow_mixed:
+        names = ", ".join(
+            f"{r.display_name} ({'mixed' if r.mixed else r.batch_type.__name__ if r.batch_type else 'either'})"
+            for r in rewards
+        )
+        raise RewardSpecError(
+            f"{what} cannot combine per-step and episode rewards ({names}): its terms must score the same "
+            "batch type. Put per-step and episode terms in a sum (WeightedSum), whose step part is paid every "
+            "step and episode part when the episode ends"
+        )
+    if mixed:
+        return None, True
+    return (kinds.pop() if kinds else None), False
 
 
 class WeightedSum(Reward):
@@ -86,7 +98,7 @@ class WeightedSum(Reward):
         self.terms = dict(items)
         self.weights = {k: float(weights.get(k, 1.0)) for k in names}
         self.nan = nan
-        self.batch_type = _batch_type_of([r for _, r in items])  # type: ignore[misc]
+        self.batch_type, self.mixed = _batch_type_of([r for _, r in items], allow_mixed=True)  # type: ignore[misc]
         self.may_return_nan = any(r.may_return_nan for _, r in items)
         self.row_independent = all(r.row_independent for _, r in items)
         self.stateful = any(r.stateful for _, r in items)
@@ -97,6 +109,8 @@ class WeightedSum(Reward):
         owned = False  # whether ``total`` is our own tensor (else it is a weight-1 term's value: copy first)
         maybe_nan: list[tuple[float, torch.Tensor]] = []
         for key, reward in self.terms.items():
+            if self.mixed and not applies_to(reward, batch):
+                continue  # the other phase's term (see Reward.mixed)
             w = self.weights[key]
             # When no term may be NaN, a term's NaN shows up in this sum's total, which our caller checks
             # once (naming the term): skip the per-term check. Metric-only terms are checked on their own.
@@ -158,7 +172,7 @@ class Gate(Reward):
         self.inner = as_reward(inner)
         self.threshold = float(threshold)
         self.otherwise = float(otherwise)
-        self.batch_type = _batch_type_of([self.gate, self.inner])  # type: ignore[misc]
+        self.batch_type, _ = _batch_type_of([self.gate, self.inner], what="Gate")  # type: ignore[misc]
         self.may_return_nan = self.inner.may_return_nan
         self.row_independent = self.gate.row_independent and self.inner.row_independent
         self.stateful = self.gate.stateful or self.inner.stateful
@@ -182,6 +196,7 @@ class Clip(Reward):
         self.inner = as_reward(inner)
         self.low, self.high = low, high
         self.batch_type = self.inner.batch_type  # type: ignore[misc]
+        self.mixed = self.inner.mixed
         self.may_return_nan = self.inner.may_return_nan
         self.row_independent = self.inner.row_independent
         self.stateful = self.inner.stateful
@@ -223,6 +238,11 @@ class Normalize(Reward):
         if mode == "group" and not center:
             raise RewardSpecError("Normalize(mode='group') always centres per group; use scale=False for mean-only")
         self.inner = as_reward(inner)
+        if self.inner.mixed:
+            raise RewardSpecError(
+                "Normalize cannot normalise a mixed sum of per-step and episode terms (their statistics would "
+                "mix); normalise the step part or the episode part on its own"
+            )
         self.mode, self.center, self.scale, self.eps, self.update = mode, center, scale, float(eps), update
         self.batch_type = self.inner.batch_type  # type: ignore[misc]
         self.may_return_nan = self.inner.may_return_nan

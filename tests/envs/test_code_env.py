@@ -75,11 +75,13 @@ def test_wrong_submission_gets_partial_reward(env):
     assert term and 0.0 < r < 1.0 and r == info["pass_rate"]
 
 
-def test_all_pass_reward_mode():
+def test_all_pass_reward_through_wrap():
     need("bubblewrap")
-    e = CodeEnv(sandbox="process", reward="all_pass", task_ids=["rewardgym/0"])
+    reward = rewardgym.make_reward("code/all-pass-v0", sandbox="process")
+    e = rewardgym.wrap(CodeEnv(sandbox="process", task_ids=["rewardgym/0"]), reward)
     e.reset()
-    assert e.step("<submit>\ndef sum_of_squares(nums):\n    return sum(nums)\n</submit>")[1] == 0.0
+    _, r, term, _, info = e.step("<submit>\ndef sum_of_squares(nums):\n    return sum(nums)\n</submit>")
+    assert term and r == 0.0 and 0.0 < info["env_reward"] < 1.0
 
 
 def test_turn_budget_truncates(env):
@@ -99,7 +101,6 @@ def test_bad_actions_and_kwargs():
     assert "too long" in obs
     for kwargs in (
         {"max_turns": 0},
-        {"reward": "maybe"},
         {"task_ids": ["nope"]},
         {"tasks": "/no/such.jsonl"},
         {"render_mode": "human"},

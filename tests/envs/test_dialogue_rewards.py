@@ -11,8 +11,9 @@ import torch
 import rewardgym
 from rewardgym.envs import dialogue
 from rewardgym.envs.dialogue.rewards.judge import scripted_support_judge
-from rewardgym.envs.dialogue.rollout import selfplay, to_episodes, to_transitions
+from rewardgym.envs.dialogue.rollout import selfplay, to_transitions
 from rewardgym.errors import RewardComputationError, RewardSpecError
+from rewardgym.rollout import stack_episodes
 from rewardgym.testing import check_all_rewards
 from rewardgym.types import Episodes, Transitions
 
@@ -59,7 +60,7 @@ def test_negotiation_rewards_reverify_the_env():
 
 def test_negotiation_rewards_on_episodes():
     records = selfplay("negotiation-v0", ["fair", "fair"], episodes=4, seed=0)
-    episodes = to_episodes(records)
+    episodes = stack_episodes([r.episode for r in records])
     assert len(episodes) == 8 and episodes.transcripts is not None
     value = rewardgym.make_reward("dialogue/negotiation-value-v0")(episodes)
     assert torch.allclose(value, episodes.env_returns)
@@ -77,7 +78,7 @@ def test_emotion_reward_modes_and_episodes():
     final = rewardgym.make_reward("dialogue/emotion-v0", mode="final")(batch)
     done = batch.terminated | batch.truncated
     assert (final[~done] == 0).all() and torch.allclose(final[done], level[done])
-    gains = rewardgym.make_reward("dialogue/emotion-v0")(to_episodes(records))
+    gains = rewardgym.make_reward("dialogue/emotion-v0")(stack_episodes([r.episode for r in records]))
     assert gains.tolist() == pytest.approx([r.metrics["emotion_gain"] / 100 for r in records])
     with pytest.raises(RewardSpecError, match="mode"):
         rewardgym.make_reward("dialogue/emotion-v0", mode="peak")
@@ -127,16 +128,14 @@ def test_composed_reward_through_spec_and_wrapper_per_agent():
 
 def test_wrapper_gives_agents_different_rewards_and_adds():
     env = dialogue.make("referential-v0")
-    from rewardgym.envs.dialogue.wrappers import DialogueRewardWrapper
-
-    wrapped = DialogueRewardWrapper(env, {"listener_0": "dialogue/malformed-v0"}, combine="add")
+    wrapped = rewardgym.wrap(env, {"listener_0": "dialogue/malformed-v0"}, combine="add")
     _, infos = wrapped.reset(seed=0)
     wrapped.step({"speaker_0": "the one"})
     _, rewards, _, _, infos = wrapped.step({"listener_0": "PICK 99"})
     assert rewards == {"speaker_0": 0.0, "listener_0": 1.0}
     assert "reward_terms" not in infos["speaker_0"]
     with pytest.raises(RewardSpecError):
-        DialogueRewardWrapper(env, "dialogue/malformed-v0", combine="mix")
+        rewardgym.wrap(env, "dialogue/malformed-v0", combine="mix")
 
 
 def test_judge_scores_agent_messages_in_context():

@@ -12,7 +12,6 @@ from gymnasium.utils.env_checker import check_env
 import rewardgym
 from rewardgym.envs.web.env import CHARSET, WebEnv
 from rewardgym.envs.web.policies import RandomPolicy
-from rewardgym.envs.web.rewards import episodes_from_records
 from rewardgym.envs.web.tasks import APPS, TaskGenerator
 from rewardgym.errors import EnvConfigError
 from rewardgym.rewards.base import FunctionReward
@@ -208,13 +207,11 @@ def test_reward_is_partial_credit_from_server_state(shop: WebEnv) -> None:
     checks = json.loads(info["checks"])
     assert not checks["qty"] and not checks["shipping"] and sum(checks.values()) == len(checks) - 2
     assert reward == pytest.approx((len(checks) - 2) / len(checks)) and not info["success"]
-    recomputed = rewardgym.make_reward("web/shop-order-v0")(
-        episodes_from_records([shop.episode_record(info)])
-    )
+    recomputed = rewardgym.make_reward("web/shop-order-v0")(shop.episode())
     assert recomputed.item() == pytest.approx(reward)
 
 
-def test_episode_record_and_judge_hook() -> None:
+def test_episode_row_and_a_judge_attached_with_wrap() -> None:
     """The judge here is a scripted stand-in for an LLM judge (the real one lives in rewards/judge)."""
     seen: list[Episodes] = []
 
@@ -222,20 +219,29 @@ def test_episode_record_and_judge_hook() -> None:
         seen.append(batch)
         return __import__("torch").tensor([0.25 if "Final answer" in c else 0.0 for c in batch.completions])
 
-    env = WebEnv("mail", judge=FunctionReward(judge, batch_type=Episodes), judge_weight=2.0)
+    base = WebEnv("mail")
+    spec = {"sum": [{"reward": "web/outcome-v0"}, {"reward": FunctionReward(judge, batch_type=Episodes), "as": "judge",
+                                                   "weight": 2.0}]}
+    env = rewardgym.wrap(base, spec)
     try:
-        task = next(t for t in env.generator.tasks(50) if t.kind == "lookup")
-        reward, info, actions = run(env, env.generator.expert(task), options={"task": task})
-        record = env.episode_record()
+        task = next(t for t in base.generator.tasks(50) if t.kind == "lookup")
+        obs, _ = env.reset(options={"task": task})
+        expert, actions, rewards = base.generator.expert(task), [], []
+        while True:
+            actions.append(expert(obs))
+            obs, reward, terminated, truncated, info = env.step(actions[-1])
+            rewards.append(reward)
+            if terminated or truncated:
+                break
+        episode = base.episode()
     finally:
         env.close()
-    assert info["judge_score"] == 0.25 and reward == pytest.approx(1.0 + 2.0 * 0.25)
-    assert len(seen) == 1 and seen[0].prompts == [task.goal]
-    assert record["prompt"] == task.goal and f"Final answer: {task.params['answer']}" in record["completion"]
-    assert [t["action"] for t in record["transcript"]] == actions
-    batch = episodes_from_records([record, record])
-    assert len(batch) == 2 and batch.transcripts[0] == record["transcript"]
-    assert rewardgym.make_reward("web/success-v0")(batch).tolist() == [1.0, 1.0]
+    assert rewards[:-1] == [0.0] * (len(rewards) - 1) and rewards[-1] == pytest.approx(1.0 + 2.0 * 0.25)
+    assert info["reward_terms"]["judge"] == 0.25 and info["reward_terms"]["web/outcome-v0"] == 1.0
+    assert len(seen) == 1 and seen[0].prompts == [task.goal]  # scored once, on the terminal step
+    assert episode.prompts == [task.goal] and f"Final answer: {task.params['answer']}" in episode.completions[0]
+    assert [t["action"] for t in episode.transcripts[0]] == actions and episode.env_returns.tolist() == [1.0]
+    assert rewardgym.make_reward("web/success-v0")(Episodes.concat([episode, episode])).tolist() == [1.0, 1.0]
 
 
 def test_bad_constructor_arguments() -> None:
@@ -267,13 +273,14 @@ def test_the_library_rubric_judge_scores_web_episodes() -> None:
     judge = rewardgym.make_reward(
         "judge/rubric-v0", llm=scripted_rubric_llm(), rubric=[f'Ships to "{task.params["address"]}".']
     )
-    env = WebEnv("shop", judge=judge)
+    base = WebEnv("shop")
+    env = rewardgym.wrap(base, judge)
     try:
-        _, solved, _ = run(env, env.generator.expert(task), options={"task": task})
-        _, gave_up, _ = run(env, lambda obs: 'answer("I give up")', options={"task": task})
+        solved, _, _ = run(env, base.generator.expert(task), options={"task": task})
+        gave_up, _, _ = run(env, lambda obs: 'answer("I give up")', options={"task": task})
     finally:
         env.close()
-    assert solved["judge_score"] == 1.0 and gave_up["judge_score"] == 0.0
+    assert solved == 1.0 and gave_up == 0.0
 
 
 @pytest.mark.parametrize("app", APPS)

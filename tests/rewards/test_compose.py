@@ -185,8 +185,8 @@ def test_composites_pass_the_reward_checker() -> None:
         check_reward_fn(r, b)
 
 
-def test_mixed_batch_types_rejected() -> None:
-    from rewardgym import EpisodeRewardFn, RewardFn
+def test_mixed_sum_scores_each_part_on_its_batch_and_other_composites_reject_it() -> None:
+    from rewardgym import EpisodeRewardFn, Episodes, RewardFn, Transitions
 
     class A(RewardFn):
         def score(self, b):
@@ -194,7 +194,16 @@ def test_mixed_batch_types_rejected() -> None:
 
     class B(EpisodeRewardFn):
         def score(self, b):
-            return torch.zeros(len(b))
+            return torch.full((len(b),), 5.0)
 
-    with pytest.raises(RewardSpecError, match="different batch types"):
-        WeightedSum([A(), B()])
+    mixed = WeightedSum({"step": A(), "outcome": B()}, weights={"outcome": 2.0})
+    assert mixed.mixed and mixed.batch_type is None
+    steps = Transitions.from_rows(obs=[0, 0], action=[0, 0], next_obs=[0, 0], env_reward=[1.0, -1.0])
+    breakdown = mixed.breakdown(steps)
+    assert sorted(breakdown) == ["step", "total"] and breakdown["total"].tolist() == [1.0, -1.0]
+    episodes = Episodes.from_rows(prompts=["p"], completions=["c"])
+    assert sorted(mixed.breakdown(episodes)) == ["outcome", "total"] and mixed(episodes).tolist() == [10.0]
+    with pytest.raises(RewardSpecError, match="per-step and episode"):
+        Gate(B(), A())
+    with pytest.raises(RewardSpecError, match="mixed sum"):
+        Normalize(mixed)

@@ -77,7 +77,6 @@ class CodeEnv(gym.Env[str, str]):
         run_timeout_s: wall-clock limit of one ``<run>``.
         grade_timeout_s: wall-clock budget for grading the submission.
         memory_mb: address-space limit per process.
-        reward: env reward on submission: ``"pass_rate"`` (fraction of tests) or ``"all_pass"`` (1 or 0).
         max_obs_chars: observation length limit.
         max_action_chars: action length limit (longer actions get feedback, not a run).
         render_mode: None or ``"ansi"`` (the last observation).
@@ -95,7 +94,6 @@ class CodeEnv(gym.Env[str, str]):
         run_timeout_s: float = 5.0,
         grade_timeout_s: float = 10.0,
         memory_mb: int = 512,
-        reward: str = "pass_rate",
         max_obs_chars: int = 8192,
         max_action_chars: int = 16384,
         render_mode: str | None = None,
@@ -109,13 +107,11 @@ class CodeEnv(gym.Env[str, str]):
             self.tasks = [by_id[i] for i in task_ids]
         if not (isinstance(max_turns, int) and max_turns >= 1):
             raise EnvConfigError(f"max_turns must be an int >= 1, got {max_turns!r}")
-        if reward not in ("pass_rate", "all_pass"):
-            raise EnvConfigError(f"reward must be 'pass_rate' or 'all_pass', got {reward!r}")
         if render_mode not in (None, "ansi"):
             raise EnvConfigError(f"render_mode must be None or 'ansi', got {render_mode!r}")
         if max_obs_chars < 256:
             raise EnvConfigError(f"max_obs_chars must be >= 256, got {max_obs_chars}")
-        self.max_turns, self.reward_kind, self.render_mode = max_turns, reward, render_mode
+        self.max_turns, self.render_mode = max_turns, render_mode
         self.run_timeout_s, self.grade_timeout_s, self.memory_mb = run_timeout_s, grade_timeout_s, memory_mb
         self.max_obs_chars, self.max_action_chars = max_obs_chars, max_action_chars
         self._sandbox_spec = sandbox
@@ -130,6 +126,7 @@ class CodeEnv(gym.Env[str, str]):
         self._errors = 1
         self._return = 0.0
         self._last_obs = ""
+        self._started = False
 
     # ------------------------------------------------------------------------------------- sandbox
 
@@ -165,6 +162,7 @@ class CodeEnv(gym.Env[str, str]):
         else:
             self.task = self.tasks[int(self.np_random.integers(len(self.tasks)))]
         self.turn, self.transcript, self.submission, self._errors, self._return = 0, [], None, 1, 0.0
+        self._started = True
         text = (
             f"Task {self.task.task_id}: write the Python function `{self.task.entry_point}`.\n\n"
             f"{self.task.prompt}\n\n{FORMAT_HELP}\nYou have {self.max_turns} turns."
@@ -191,7 +189,7 @@ class CodeEnv(gym.Env[str, str]):
         else:
             kind, terminated = "submit", True
             body, pass_rate, n_tests = self._submit(parsed[1])
-            reward = pass_rate if self.reward_kind == "pass_rate" else float(pass_rate == 1.0)
+            reward = pass_rate
         truncated = not terminated and self.turn >= self.max_turns
         header = f"[turn {self.turn}/{self.max_turns}] "
         if truncated:
@@ -246,17 +244,24 @@ class CodeEnv(gym.Env[str, str]):
         return text, verdict.pass_rate, verdict.n_tests
 
     def episode(self) -> Episodes:
-        """This episode as a one-row :class:`~rewardgym.types.Episodes` for the ``code/`` rewards."""
-        return Episodes(
-            prompts=[self.task.prompt],
+        """The current episode as a one-row :class:`~rewardgym.types.Episodes` (the episode protocol of
+        :mod:`rewardgym.rollout`): prompt = the task, completion = the submitted program ("" without one),
+        ``infos`` = ``task_id``, ``tests``, ``entry_point``, ``prelude`` (what the ``code/`` rewards grade),
+        the transcript of turns and the env return.
+
+        Raises:
+            EnvConfigError: before the first ``reset()``.
+        """
+        if not self._started:
+            raise EnvConfigError("call reset() before episode(): no episode has started")
+        task = self.task
+        return Episodes.from_rows(
+            prompts=[task.prompt],
             completions=[self.submission or ""],
-            infos={
-                "task_id": [self.task.task_id],
-                "tests": [self.task.tests],
-                "entry_point": [self.task.entry_point],
-                "prelude": [self.task.prelude],
-            },
-            transcripts=[list(self.transcript)],
+            infos=[
+                {"task_id": task.task_id, "tests": task.tests, "entry_point": task.entry_point, "prelude": task.prelude}
+            ],
+            transcripts=[self.transcript],
             env_returns=[self._return],
         )
 

@@ -65,9 +65,8 @@ def make(name: str, *, aec: bool = False, reward: Any = None, combine: str = "re
     Args:
         name: ``"negotiation-v0"``, ``"support-v0"`` or ``"referential-v0"``.
         aec: return the AEC form (``parallel_to_aec``) instead of the Parallel one.
-        reward: optional reward (registered name, :class:`~rewardgym.rewards.base.Reward` or spec dict)
-            applied to every agent's transitions by
-            :class:`~rewardgym.envs.dialogue.wrappers.DialogueRewardWrapper`.
+        reward: optional reward (registered name, :class:`~rewardgym.rewards.base.Reward`, spec dict, or
+            ``{agent: reward}``); shorthand for ``rewardgym.wrap(env, reward, combine=combine)``.
         combine: ``"replace"`` the env reward with ``reward``, or ``"add"`` it.
         **kwargs: the env's constructor arguments (``max_cycles``, PettingZoo's name, is ``max_turns``).
 
@@ -94,9 +93,9 @@ def make(name: str, *, aec: bool = False, reward: Any = None, combine: str = "re
             raise EnvConfigError(f"{name} does not take {unknown}; its arguments are {list(params)}")
     par = module.parallel_env(**kwargs)
     if reward is not None:
-        from rewardgym.envs.dialogue.wrappers import DialogueRewardWrapper
+        from rewardgym.rewards.wrappers import wrap
 
-        par = DialogueRewardWrapper(par, reward, combine=combine)
+        par = wrap(par, reward, combine=combine)
     if aec:
         from pettingzoo.utils.conversions import parallel_to_aec
 

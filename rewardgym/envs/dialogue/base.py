@@ -13,6 +13,9 @@ observation and in ``info["feedback"]``; ``info["malformed"]`` flags protocol vi
 errors (an action that is not a string, a missing speaker, stepping a finished episode) raise
 :class:`~rewardgym.errors.InvalidActionError`.
 
+:meth:`DialogueEnv.episode` gives the episode as an :class:`~rewardgym.types.Episodes` batch with one row
+per agent (the episode protocol of :mod:`rewardgym.rollout`; ``infos["agent"]`` names the row's agent).
+
 Every observation is the agent's private brief, the turn status, its feedback and the most recent turns
 of the conversation, cut to ``max_observation_chars``. ``reset(seed=...)`` seeds everything random.
 """
@@ -138,6 +141,7 @@ class DialogueEnv(ParallelEnv[str, str, str]):
         self._feedback: dict[str, list[str]] = {}
         self._malformed: dict[str, bool] = {}
         self._over = ""
+        self._first_obs: dict[str, str] = {}
 
     # ----------------------------------------------------------------- hooks for subclasses
     def _new_episode(self, rng: np.random.Generator, options: Mapping[str, Any]) -> str:
@@ -187,7 +191,9 @@ class DialogueEnv(ParallelEnv[str, str, str]):
         self._malformed = dict.fromkeys(self.possible_agents, False)
         self._over = ""
         self._speaker = self._new_episode(self._rng, dict(options or {}))
-        return self._observe_all(), self._infos()
+        observations = self._observe_all()
+        self._first_obs = {a: str(o) for a, o in observations.items()}
+        return observations, self._infos()
 
     def step(
         self, actions: Mapping[str, str]
@@ -265,6 +271,36 @@ class DialogueEnv(ParallelEnv[str, str, str]):
 
     def close(self) -> None:
         """Nothing to release; present so that ``render`` and ``close`` come as a pair."""
+
+    def episode(self) -> Any:
+        """The current episode as :class:`~rewardgym.types.Episodes`, one row per agent (``possible_agents``
+        order): prompt = the agent's first observation, completion = the transcript as text, ``infos`` =
+        ``agent``, ``return`` and ``outcome`` (the env's outcome JSON, ``""`` before the end), the turn list as
+        the transcript and the agent's return as the env return.
+
+        Raises:
+            EnvConfigError: before the first ``reset()``.
+        """
+        from rewardgym.types import Episodes
+
+        if self._rng is None:
+            raise EnvConfigError("call reset() before episode(): no dialogue has started")
+        text = "\n".join(f"{t['speaker']}: {t['text']}" for t in self.transcript)
+        agents = self.possible_agents
+        return Episodes.from_rows(
+            prompts=[self._first_obs.get(a, "") for a in agents],
+            completions=[text] * len(agents),
+            infos=[
+                {
+                    "agent": a,
+                    "return": float(self.returns.get(a, 0.0)),
+                    "outcome": str(self._extra_info(a).get("outcome", "") or ""),
+                }
+                for a in agents
+            ],
+            transcripts=[[dict(t) for t in self.transcript] for _ in agents],
+            env_returns=[float(self.returns.get(a, 0.0)) for a in agents],
+        )
 
     # ----------------------------------------------------------------- helpers
     @property

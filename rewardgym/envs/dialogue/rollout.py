@@ -3,8 +3,10 @@
 - :func:`run_episode` / :func:`selfplay`: play episodes, returning :class:`EpisodeRecord` s (transcript,
   per-agent returns, env metrics, every per-agent step).
 - :func:`to_transitions`: one :class:`~rewardgym.types.Transitions` row per agent and step (the batch
-  every ``dialogue/`` reward scores); :func:`to_episodes`: one :class:`~rewardgym.types.Episodes` row per
-  agent and episode (for outcome rewards and judges).
+  every ``dialogue/`` reward scores). Each record's ``episode`` is the env's own
+  :class:`~rewardgym.types.Episodes` (one row per agent, from ``env.unwrapped.episode()``, the protocol of
+  :mod:`rewardgym.rollout`); :func:`rewardgym.rollout.stack_episodes` batches them for outcome rewards and
+  judges.
 
 Only the agent whose turn it is is asked for a message; the others pass ``""``.
 
@@ -16,22 +18,26 @@ Example:
     >>> import rewardgym
     >>> rewardgym.make_reward("dialogue/negotiation-value-v0")(batch).shape == (len(batch),)
     True
+    >>> from rewardgym.rollout import stack_episodes
+    >>> episodes = stack_episodes([r.episode for r in records])
+    >>> episodes.infos["agent"], episodes.group_ids.tolist()
+    (['agent_0', 'agent_1', 'agent_0', 'agent_1'], [0, 0, 1, 1])
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
-
-import torch
 
 from rewardgym.envs.dialogue.agents import DialogueAgent, make_agent
 from rewardgym.errors import EnvConfigError
+from rewardgym.rollout import episode_of
 from rewardgym.types import Episodes, Transitions
 
-__all__ = ["EpisodeRecord", "run_episode", "selfplay", "to_episodes", "to_transitions"]
+__all__ = ["EpisodeRecord", "run_episode", "selfplay", "to_transitions"]
 
 
 @dataclass
@@ -47,6 +53,7 @@ class EpisodeRecord:
         metrics: the env's episode metrics.
         steps: per-agent step rows (obs, action, next_obs, reward, terminated, truncated, info, acted).
         first_obs: agent -> its first observation.
+        episode: the env's :class:`~rewardgym.types.Episodes` of this episode (one row per agent).
     """
 
     env: str
@@ -57,12 +64,12 @@ class EpisodeRecord:
     metrics: dict[str, float]
     steps: list[dict[str, Any]] = field(default_factory=list, repr=False)
     first_obs: dict[str, str] = field(default_factory=dict, repr=False)
+    episode: Episodes | None = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (NaN metrics become None) without the per-step rows."""
-        data = asdict(self)
-        data.pop("steps")
-        data.pop("first_obs")
+        skip = ("steps", "first_obs", "episode")
+        data = {f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self) if f.name not in skip}
         data["metrics"] = {
             k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in self.metrics.items()
         }
@@ -120,6 +127,7 @@ def run_episode(
         metrics=dict(unwrapped.metrics()),
         steps=steps,
         first_obs=first_obs,
+        episode=episode_of(env),
     )
 
 
@@ -207,33 +215,3 @@ def to_transitions(records: Sequence[EpisodeRecord], *, only_acting: bool = Fals
         infos=[{**s["info"], "episode": e} for e, s in rows],
         group_ids=[e for e, _ in rows],
     )
-
-
-def to_episodes(records: Sequence[EpisodeRecord]) -> Episodes:
-    """One row per agent and episode: prompt = the agent's first observation, completion = the transcript.
-
-    ``infos`` holds ``agent``, ``policy``, ``return``, ``outcome`` (the env's final outcome JSON) and
-    ``episode``; ``transcripts`` the turn lists; ``group_ids`` the episode index.
-    """
-    prompts, completions, infos, transcripts, groups = [], [], [], [], []
-    for e, rec in enumerate(records):
-        last = {s["agent"]: s["info"] for s in rec.steps}
-        text = "\n".join(f"{t['speaker']}: {t['text']}" for t in rec.transcript)
-        for agent in rec.policies:
-            prompts.append(rec.first_obs.get(agent, ""))
-            completions.append(text)
-            infos.append(
-                {
-                    "agent": agent,
-                    "policy": rec.policies[agent],
-                    "return": rec.returns.get(agent, 0.0),
-                    "outcome": str(last.get(agent, {}).get("outcome", "")),
-                    "episode": e,
-                }
-            )
-            transcripts.append(rec.transcript)
-            groups.append(e)
-    batch = Episodes.from_rows(prompts=prompts, completions=completions, infos=infos, group_ids=groups)
-    batch.transcripts = transcripts
-    batch.env_returns = torch.tensor([r["return"] for r in infos], dtype=torch.float32)
-    return batch

@@ -15,9 +15,10 @@ Registered as ``rewardgym/WebShop-v0``, ``rewardgym/WebBooking-v0`` and ``reward
 - **Reward**: the share of the task's checks that the server state passes (partial credit per attribute),
   given when the episode ends, 0 before. ``info`` carries ``web_task`` and ``web_outcome`` (JSON) so the
   ``web/*`` rewards recompute it from a batch, plus ``score``, ``success`` and ``checks``.
-- **Judge hook**: ``judge=`` (an ``EpisodeRewardFn``, a registered name or a spec) scores the finished
-  episode as an :class:`~rewardgym.types.Episodes` row (:meth:`WebEnv.episode_record`); the score is in
-  ``info["judge_score"]`` and adds ``judge_weight *`` score to the final reward.
+- **Episode**: :meth:`WebEnv.episode` gives the episode as a one-row :class:`~rewardgym.types.Episodes`
+  (the protocol of :mod:`rewardgym.rollout`), which the ``web/*`` rewards and LLM judges score. To add a
+  judge to the reward, wrap the env: ``rewardgym.wrap(env, {"sum": {"web/outcome-v0": 1.0, judge: 0.5}})``
+  scores the judge when the episode ends.
 
 Example:
     >>> import gymnasium as gym
@@ -56,6 +57,7 @@ from rewardgym.envs.web.observation import (
 from rewardgym.envs.web.server import acquire_server, release_server
 from rewardgym.envs.web.tasks import APPS, SPLITS, TaskGenerator, WebTask
 from rewardgym.errors import EnvConfigError
+from rewardgym.types import Episodes
 
 __all__ = ["CHARSET", "WebEnv", "format_observation"]
 
@@ -76,8 +78,6 @@ class WebEnv(gym.Env):
         render_mode: ``"ansi"`` (the text observation) or ``"rgb_array"`` (Chromium only).
         world_seed: seeds the app's content (catalogue, hotels, mailbox).
         obs_mode: ``"dict"`` or ``"text"``.
-        judge: optional episode judge: an ``EpisodeRewardFn``, a registered name, or a spec dict.
-        judge_weight: weight of the judge's score in the final reward (0 = logged in ``info`` only).
         backend_options: extra options of the backend (Chromium: ``viewport``, ``executable_path``).
     """
 
@@ -96,8 +96,6 @@ class WebEnv(gym.Env):
         render_mode: str | None = None,
         world_seed: int = 0,
         obs_mode: str = "dict",
-        judge: Any = None,
-        judge_weight: float = 0.0,
         backend_options: dict[str, Any] | None = None,
     ) -> None:
         if app not in APPS:
@@ -133,12 +131,6 @@ class WebEnv(gym.Env):
         )
         self.obs_mode, self.screenshot, self.world_seed = obs_mode, screenshot, int(world_seed)
         self._backend_options = dict(backend_options or {})
-        self.judge = None
-        if judge is not None:
-            from rewardgym.rewards.spec import build_reward
-
-            self.judge = build_reward(judge)
-        self.judge_weight = float(judge_weight)
 
         self._server = acquire_server()
         self._session = self._server.create_tenant(self.world_seed)
@@ -190,8 +182,9 @@ class WebEnv(gym.Env):
         feedback = self._backend.goto(self._server.base_url + self.task.start_url)
         self._steps, self._offset, self._answer, self._doc = 0, 0, None, self._backend.document
         self._transcript: list[dict[str, str]] = []
+        self._ended = False
         self._last_outcome = self._outcome()
-        return self._observation(feedback), self._info(self._last_outcome, "", final=False)
+        return self._observation(feedback), self._info(self._last_outcome, "")
 
     def step(self, action: Any):
         """Apply one text action; see the module docstring for what is returned."""
@@ -203,13 +196,12 @@ class WebEnv(gym.Env):
         self._last_outcome = outcome
         terminated = bool(outcome["committed"] or self._answer is not None)
         truncated = not terminated and self._steps >= self.max_steps
+        self._ended = terminated or truncated
         self._transcript.append(
             {"action": ascii_text(str(action))[:500], "url": self._url(), "feedback": feedback}
         )
-        info = self._info(outcome, feedback, final=terminated or truncated)
+        info = self._info(outcome, feedback)
         reward = info["score"] if terminated or truncated else 0.0
-        if "judge_score" in info and np.isfinite(info["judge_score"]):
-            reward += self.judge_weight * info["judge_score"]
         return self._observation(feedback), float(reward), terminated, truncated, info
 
     def render(self) -> Any:
@@ -237,11 +229,11 @@ class WebEnv(gym.Env):
         outcome["answer"] = self._answer
         return outcome
 
-    def _info(self, outcome: dict[str, Any], feedback: str, *, final: bool) -> dict[str, Any]:
+    def _info(self, outcome: dict[str, Any], feedback: str) -> dict[str, Any]:
         assert self.task is not None
         checks = self.generator.family.checks(self.task.kind, self.task.params, outcome)
         score = float(np.mean(list(checks.values()))) if checks else 0.0
-        info: dict[str, Any] = {
+        return {
             "web_task": self.task.to_json(),
             "web_outcome": json.dumps(outcome, sort_keys=True),
             "score": score,
@@ -250,25 +242,21 @@ class WebEnv(gym.Env):
             "feedback": feedback,
             "steps": self._steps,
         }
-        if self.judge is not None:
-            info["judge_score"] = float("nan")
-            if final:
-                from rewardgym.envs.web.rewards import episodes_from_records
 
-                info["judge_score"] = float(self.judge(episodes_from_records([self.episode_record(info)]))[0])
-        return info
+    def episode(self) -> Episodes:
+        """The current episode as a one-row :class:`~rewardgym.types.Episodes` (see :mod:`rewardgym.rollout`).
 
-    def episode_record(self, info: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The current episode as one :class:`~rewardgym.types.Episodes` row.
+        prompt = the goal; completion = what a judge reads (the final answer, what the site recorded, the
+        actions); ``infos`` = ``web_task``, ``web_outcome``, ``score``, ``success``, ``checks`` (what the
+        ``web/*`` rewards grade); the transcript of actions and the env return (the final score once the
+        episode has ended, else 0).
 
-        Keys: ``prompt`` (the goal), ``completion``, ``info`` (the reward columns) and ``transcript``.
-
-        The completion is what a judge reads: the final answer, what the site recorded, and the actions.
-        Batch several with :func:`rewardgym.envs.web.rewards.episodes_from_records`.
+        Raises:
+            EnvConfigError: before the first ``reset()``.
         """
         if self.task is None:
-            raise EnvConfigError("call reset() before episode_record()")
-        info = info or self._info(self._last_outcome, "", final=False)
+            raise EnvConfigError("call reset() before episode(): no episode has started")
+        info = self._info(self._last_outcome, "")
         actions = "\n".join(
             f"{i + 1}. {t['action']} -> {t['url']}" + (f" ({t['feedback']})" if t["feedback"] else "")
             for i, t in enumerate(self._transcript)
@@ -278,12 +266,13 @@ class WebEnv(gym.Env):
             f"Site records: {info['web_outcome']}\nActions:\n{actions}"
         )
         keep = ("web_task", "web_outcome", "score", "success", "checks")
-        return {
-            "prompt": self.task.goal,
-            "completion": completion,
-            "info": {k: info[k] for k in keep},
-            "transcript": list(self._transcript),
-        }
+        return Episodes.from_rows(
+            prompts=[self.task.goal],
+            completions=[completion],
+            infos=[{k: info[k] for k in keep}],
+            transcripts=[self._transcript],
+            env_returns=[info["score"] if self._ended else 0.0],
+        )
 
     # ---- actions ---------------------------------------------------------------------------------------
     def _execute(self, action: Any) -> str:

@@ -14,8 +14,8 @@ without the env or the server:
 
 On :class:`~rewardgym.types.Transitions` the reward is given on the step that ends the episode
 (``terminal_only=True``, the default) and is 0 before; every :class:`~rewardgym.types.Episodes` row is final.
-:func:`episodes_from_records` turns :meth:`WebEnv.episode_record` rows into an ``Episodes`` batch that
-these rewards and LLM judges both score.
+:meth:`WebEnv.episode() <rewardgym.envs.web.env.WebEnv.episode>` gives the ``Episodes`` row that these
+rewards and LLM judges both score.
 
 Example:
     >>> import rewardgym
@@ -28,7 +28,6 @@ Example:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
@@ -39,7 +38,7 @@ from rewardgym.rewards.base import Reward
 from rewardgym.rewards.registry import register_reward
 from rewardgym.types import Episodes, Transitions
 
-__all__ = ["WebOutcomeReward", "episodes_from_records", "example_batch"]
+__all__ = ["WebOutcomeReward", "example_batch"]
 
 
 def _column(batch: Transitions | Episodes, key: str) -> list[Any]:
@@ -93,23 +92,6 @@ class WebOutcomeReward(Reward):
             passed = [bool(v) for v in checks.values()]
             out.append(float(all(passed)) if self.binary else sum(passed) / max(1, len(passed)))
         return torch.tensor(out, dtype=torch.float32, device=batch.device)
-
-
-def episodes_from_records(records: Sequence[Mapping[str, Any]]) -> Episodes:
-    """An :class:`~rewardgym.types.Episodes` batch from :meth:`WebEnv.episode_record` rows.
-
-    ``prompts`` are the goals, ``completions`` the judge-readable summaries (final answer, site records,
-    actions), ``infos`` the columns the ``web/*`` rewards read, ``transcripts`` the per-step actions.
-    """
-    batch = Episodes.from_rows(
-        prompts=[r["prompt"] for r in records],
-        completions=[r["completion"] for r in records],
-        infos=[r["info"] for r in records],
-    )
-    batch.transcripts = [list(r.get("transcript", [])) for r in records]
-    if not records:
-        batch.infos = {k: [] for k in ("web_task", "web_outcome", "score", "success", "checks")}
-    return batch
 
 
 def example_batch(app: str = "shop", *, seed: int = 0) -> Transitions:

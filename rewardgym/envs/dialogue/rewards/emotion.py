@@ -6,7 +6,7 @@ Modes:
 - ``"level"``: the score after this turn / 100;
 - ``"final"``: the score / 100 on the row that ends the dialogue, 0 elsewhere (RLVER's outcome reward).
 
-On Episodes (from :func:`rewardgym.envs.dialogue.rollout.to_episodes`) ``"delta"`` is the whole gain
+On Episodes (from the env's ``episode()``) ``"delta"`` is the whole gain
 and the other modes the final score, read from ``infos["outcome"]``.
 
 Example:

@@ -41,9 +41,10 @@ def negotiation_transitions() -> Transitions:
 
 def negotiation_episodes() -> Episodes:
     """The same negotiations as :func:`negotiation_transitions`, one row per agent and episode."""
-    from rewardgym.envs.dialogue.rollout import to_episodes
+    from rewardgym.rollout import stack_episodes
 
-    return to_episodes(_play("negotiation-v0", [["fair", "fair"], ["greedy", "greedy"]], 2, max_turns=6))
+    records = _play("negotiation-v0", [["fair", "fair"], ["greedy", "greedy"]], 2, max_turns=6)
+    return stack_episodes([r.episode for r in records])
 
 
 def support_transitions() -> Transitions:

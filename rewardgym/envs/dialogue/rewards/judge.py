@@ -5,7 +5,7 @@ answers): for every Transitions row where the agent spoke, the judge sees the ag
 brief and the conversation so far) as the question and the agent's message as the response, and checks
 a rubric. Rows where the agent did not speak (empty action) are NaN ("not applicable"), as are
 unparseable verdicts. ``preset`` picks a rubric per env; ``rubric=`` gives your own. Episodes batches
-(one row per agent and episode, see :func:`rewardgym.envs.dialogue.rollout.to_episodes`) are judged
+(one row per agent and episode, from the env's ``episode()``) are judged
 whole: the transcript is the response.
 
 Example:
