@@ -24,7 +24,10 @@ from typing import Any
 from rewardgym.cliargs import output_dir
 from rewardgym.reproduce.experiments import EXPERIMENTS
 
-__all__ = ["default_out_dir", "main", "register_commands", "reproduce_command"]
+__all__ = ["LLM_EXPERIMENTS", "default_out_dir", "main", "register_commands", "reproduce_command"]
+
+LLM_EXPERIMENTS = ("grpo",)
+"""Experiments with their own runner (LLM policies, not PPO variants): ``grpo`` (:mod:`rewardgym.reproduce.grpo`)."""
 
 
 def default_out_dir(quick: bool) -> Path:
@@ -44,7 +47,7 @@ def register_commands(subparsers: Any) -> argparse.ArgumentParser:
         description="Train PPO once per (reward variant, seed) in parallel processes and write "
         "<out>/<experiment>.md, .png and .json (TensorBoard logs in <out>/runs).",
     )
-    p.add_argument("experiment", choices=sorted(EXPERIMENTS), help="which experiment")
+    p.add_argument("experiment", choices=sorted([*EXPERIMENTS, *LLM_EXPERIMENTS]), help="which experiment")
     p.add_argument("--quick", action="store_true",
                    help="a short run (fewer steps and seeds, ~2 min on 2 cores) into a temp dir unless --out")
     p.add_argument("--seeds", type=int, default=None, help="seeds 1..N; default: the experiment's")
@@ -67,13 +70,21 @@ def reproduce_command(args: argparse.Namespace, argv: list[str] | None = None) -
         raise SystemExit("--seeds must be >= 1")
     if args.steps is not None and args.steps < 1:
         raise SystemExit("--steps must be >= 1")
+    words = argv if argv is not None else sys.argv[1:]
+    command = "rewardgym " + " ".join(shlex.quote(w) for w in words)
+    if args.experiment == "grpo":
+        from rewardgym.reproduce.grpo import reproduce_grpo
+
+        out = args.out if args.out is not None else default_out_dir(args.quick)
+        paths = reproduce_grpo(quick=args.quick, out_dir=out, seeds=args.seeds, steps=args.steps, jobs=args.jobs,
+                               progress=not args.no_progress, command=command)
+        print(f"wrote {paths['markdown']}, {paths['png']} and {paths['json']}")
+        return 0
     experiment = EXPERIMENTS[args.experiment]
     out = args.out if args.out is not None else default_out_dir(args.quick)
     result = run_experiment(experiment, quick=args.quick, out_dir=out, seeds=args.seeds,
                             total_timesteps=args.steps, variants=args.variants, jobs=args.jobs,
                             progress=not args.no_progress)
-    words = argv if argv is not None else sys.argv[1:]
-    command = "rewardgym " + " ".join(shlex.quote(w) for w in words)
     paths = write_report(result, experiment, out, command=command)
     for row in summarize(result["runs"], threshold=experiment.success_threshold):
         print(f"{row['variant']:>12}: final success {row['final_mean']:.1%} ± {row['final_std']:.1%} "
