@@ -125,8 +125,8 @@ class PhraseTask:
         return [{"role": "user", "content": self.template.format(phrase=self.phrase(key))}]
 
     def trl_rows(self, keys: Sequence[int]) -> list[dict[str, Any]]:
-        """Prompt rows for a TRL-style trainer: ``{"prompt": chat, "key": key}``."""
-        return [{"prompt": self.prompt(k), "key": int(k)} for k in keys]
+        """Prompt rows for a TRL-style trainer: ``{"prompt": chat, "key": key, "references": [...]}``."""
+        return [{"prompt": self.prompt(k), "key": int(k), "references": self.references(k)} for k in keys]
 
     def score_texts(self, keys: Sequence[int], texts: Sequence[str]) -> dict[str, torch.Tensor]:
         """The reward breakdown (``"total"`` and every term) of text completions."""

@@ -77,18 +77,24 @@ def load_grpo() -> ModuleType:
 
 
 def trl_reward_func(task: Any) -> Any:
-    """A TRL reward function (``f(prompts, completions, key, **kw) -> list[float]``) scoring through ``task``.
+    """A TRL reward function (``f(prompts, completions, **columns) -> list[float]``) scoring like ``task``.
 
-    TRL passes dataset columns as keyword lists; the rows carry the task ``key`` (prompt index or env seed).
-    Conversational completions (lists of messages) are reduced to the assistant's text.
+    Single-turn prompt tasks go through the package's TRL adapter (:func:`rewardgym.adapters.trl.trl_reward`,
+    the ``references`` column becoming ``infos``). Env tasks are played: TRL passes the ``key`` column (the env
+    seed) and the completion becomes the policy agent's message, rewarded through the env's reward wrapper.
     """
+    from rewardgym.llm.tasks import PhraseTask
+
+    if isinstance(task, PhraseTask):
+        from rewardgym.adapters.trl import trl_reward
+
+        return trl_reward(task.reward, columns=["references"])
 
     def reward(prompts: list[Any], completions: list[Any], key: list[int], **_: Any) -> list[float]:
         texts = [c[-1]["content"] if isinstance(c, list) else str(c) for c in completions]
         return [float(x) for x in task.score_texts([int(k) for k in key], texts)["total"]]
 
-    reward.__name__ = getattr(getattr(task, "reward", None), "display_name", None) or str(
-        getattr(task, "reward_spec", task.name))
+    reward.__name__ = str(task.reward_spec)
     return reward
 
 

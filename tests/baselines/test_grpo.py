@@ -253,5 +253,18 @@ def test_trl_reward_adapter_scores_text_completions_through_the_task():
     prompts = [r["prompt"] for r in task.trl_rows(keys)]
     completions = [[{"role": "assistant", "content": task.phrase(keys[0])}],
                    [{"role": "assistant", "content": "something else"}]]
-    assert func(prompts=prompts, completions=completions, key=keys) == pytest.approx([1.0, 0.0])
+    refs = [r["references"] for r in task.trl_rows(keys)]
+    assert func(prompts=prompts, completions=completions, key=keys, references=refs) == pytest.approx([1.0, 0.0])
     assert func.__name__ == "text/bleu-v0"
+
+
+def test_trl_reward_adapter_plays_the_env_for_env_tasks():
+    from rewardgym.llm.tasks import make_task
+
+    task = make_task("referential", env_kwargs={"hard": True, "n_candidates": 4, "max_turns": 2})
+    func = trl_reward_func(task)
+    keys = task.keys("eval", 2)
+    targets = [o.split("The target is: ")[1].split(".")[0] for o in task.first_observations(keys)]
+    completions = [[{"role": "assistant", "content": f"The {targets[0]}."}],
+                   [{"role": "assistant", "content": "I cannot say."}]]
+    assert func(prompts=[r["prompt"] for r in task.trl_rows(keys)], completions=completions, key=keys) == [1.0, 0.0]
