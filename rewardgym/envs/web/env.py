@@ -377,3 +377,45 @@ class WebEnv(gym.Env):
         if self.screenshot:
             obs["screenshot"] = self._backend.screenshot()
         return obs
+
+    # ---- pickle / deepcopy ---------------------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle / deep-copy support: the site state of this env's session travels as a snapshot.
+
+        :meth:`__setstate__` opens a session of its own on its process's server and restores the snapshot into
+        it. The ``http`` browser travels whole (page, form values typed so far, history) and is rebound to the
+        new session; a Chromium browser cannot travel, so the copy opens a new one on the same page (form
+        values typed but not submitted, and the back-history, are not carried over).
+        """
+        state = self.__dict__.copy()
+        live = not self._closed
+        state["_site_snapshot"] = self._server.snapshot(self._session) if live else None
+        page = None
+        if live and self._backend is not None and not hasattr(self._backend, "rebind"):
+            try:
+                page = self._backend.document.url
+            except RuntimeError:  # no page loaded yet
+                page = None
+            state["_backend"] = None
+        origin = self._server.base_url if live else ""
+        state["_page_path"] = page[len(origin) :] if page and page.startswith(origin) else None
+        state["_server"] = state["_session"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        site, path = state.pop("_site_snapshot", None), state.pop("_page_path", None)
+        self.__dict__.update(state)
+        if self._closed:
+            self._backend = None
+            return
+        self._server = acquire_server()
+        self._session = self._server.create_tenant(self.world_seed)
+        if site is not None:
+            self._server.restore(self._session, site)
+        if self._backend is not None:
+            self._backend.rebind(self._server.base_url, self._session)  # type: ignore[attr-defined]
+        elif path is not None:
+            self._backend = make_backend(self.backend_name, **self._backend_options)
+            self._backend.open(self._server.base_url, self._session)
+            self._backend.goto(self._server.base_url + path)
+            self._doc = self._backend.document

@@ -103,6 +103,24 @@ class HttpBackend(Backend):
     def reset_history(self) -> None:
         self._history.clear()
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickle / deep-copy without the connection; :meth:`rebind` gives the copy its server and session."""
+        return {**self.__dict__, "_conn": None}
+
+    def rebind(self, base_url: str, session: str) -> None:
+        """Continue this browser (page, form values typed so far, history) on another server or session:
+        URLs of the old origin are moved to the new one."""
+        old = self._origin
+        self.open(base_url, session)
+        if not old or old == self._origin:
+            return
+        def moved(url: str) -> str:
+            return self._origin + url[len(old) :] if url.startswith(old + "/") else url
+
+        if self._doc is not None:
+            self._doc.url = moved(self._doc.url)
+        self._history = [moved(u) for u in self._history]
+
     def goto(self, url: str) -> str:
         return self._navigate("GET", url)
 
