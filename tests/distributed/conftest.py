@@ -50,7 +50,7 @@ def _start(kind: str) -> Any:
             initialize_head=True,
             head_node_args={"num_cpus": 2, "include_dashboard": False},
         )
-        cluster.add_node(num_cpus=1)
+        cluster.add_node(num_cpus=2)
         cluster.wait_for_nodes()
         ray.init(address=cluster.address, log_to_driver=False)
         _current["cluster"] = cluster
@@ -76,7 +76,7 @@ def ray_local(_ray_clusters):
 
 @pytest.fixture
 def ray_two_nodes(_ray_clusters):
-    """A simulated cluster: a head node (2 CPUs) and a second node (1 CPU) on this machine."""
+    """A simulated cluster on this machine: a head node and a second node, 2 CPUs each."""
     return _start("two_nodes")
 
 
