@@ -12,6 +12,7 @@ Run as a script::
     python baselines/ppo.py --env-id CartPole-v1 --total-timesteps 100000
     python baselines/ppo.py --env-id rewardgym/Maze-v0 --env-kwargs '{"size": 9}' \\
         --reward '{"sum": {"maze/goal-v0": 1.0, "maze/distance-potential-v0": 1.0}}'
+    python baselines/ppo.py --env-id rewardgym/Maze-v0 --ray --ray-workers 4 --ray-address auto  # on a Ray cluster
 
 or from Python (the ``rewardgym reproduce`` runner does this)::
 
@@ -76,6 +77,11 @@ class PPOConfig:
     norm_obs: bool = False
     norm_reward: bool = False
     vectorization_mode: str = "auto"
+    ray: bool = False
+    """Run the training envs' sub-envs in Ray actors (``rewardgym.distributed.RayVectorEnv``); eval stays local."""
+    ray_workers: int = 2
+    ray_address: str | None = None
+    """An existing Ray cluster (``"auto"`` or ``host:port``); None starts a local one."""
     device: str = "auto"
     torch_threads: int = 1
     eval_every: int = 20_000
@@ -296,9 +302,16 @@ def compute_gae(
     return adv.T, ret.T
 
 
-def make_envs(config: PPOConfig, num_envs: int, reward: Any) -> gym.vector.VectorEnv:
-    """Build the vector env (native batching when registered) and attach ``reward``."""
+def make_envs(config: PPOConfig, num_envs: int, reward: Any, *, distributed: bool = False) -> gym.vector.VectorEnv:
+    """Build the vector env (native batching when registered; on Ray actors when ``distributed`` and
+    ``config.ray``) and attach ``reward``."""
     mode = config.vectorization_mode
+    if distributed and config.ray:
+        from rewardgym.distributed import RayVectorEnv
+
+        envs = RayVectorEnv(config.env_id, num_envs, num_workers=min(config.ray_workers, num_envs),
+                            env_kwargs=config.env_kwargs, vectorization_mode=mode, address=config.ray_address)
+        return rewardgym.wrap(envs, reward) if reward is not None else envs
     if mode == "auto":
         spec = gym.spec(config.env_id)
         mode = "vector_entry_point" if spec.vector_entry_point is not None else "sync"
@@ -372,7 +385,7 @@ def train(config: PPOConfig, callbacks: list[Callback] | None = None) -> TrainRe
     batch_size = config.num_envs * config.num_steps
     num_iterations = max(1, config.total_timesteps // batch_size)
 
-    envs = make_envs(config, config.num_envs, config.reward)
+    envs = make_envs(config, config.num_envs, config.reward, distributed=True)
     eval_envs = make_envs(config, config.eval_episodes, None)
     obs_norm = None
     if config.norm_obs:  # eval envs use the training statistics, frozen
