@@ -9,8 +9,8 @@ with every term of its breakdown, and a success flag. Groups of episodes share a
   (default ``text/bleu-v0``, the token-BLEU kernel) against the phrase as reference.
 - :class:`DialogueTask` (``"referential"``): episodes of a rewardgym dialogue env in which the policy plays
   one agent and scripted agents the others; multi-turn (every observation of the policy's agent becomes a
-  user turn, the policy's messages are the trained tokens); rewarded through the env's reward wrapper
-  (``info["reward_terms"]``), default ``dialogue/referential-accuracy-v0``.
+  user turn, the policy's messages are the trained tokens); rewarded through ``rewardgym.wrap`` (step and
+  episode rewards alike, every term in ``info["reward_terms"]``), default ``dialogue/referential-accuracy-v0``.
 
 Both give TRL-style views for a peer trainer: :meth:`trl_rows` (prompt rows) and :meth:`score_texts`
 (rewards of text completions).
@@ -204,10 +204,12 @@ class DialogueTask:
         return keys if split == "train" else [self.eval_offset + k - self.n_train for k in keys]
 
     def _make(self) -> tuple[Any, dict[str, Any]]:
+        import rewardgym
         from rewardgym.envs import dialogue
         from rewardgym.envs.dialogue.agents import make_agent
 
-        env = dialogue.make(self.env_name, reward={self.agent: self.reward_spec}, **self.env_kwargs)
+        # the one reward path: step rewards each step, episode rewards on the step that ends the episode
+        env = rewardgym.wrap(dialogue.make(self.env_name, **self.env_kwargs), {self.agent: self.reward_spec})
         partners = {a: make_agent(self.partners, env=self.env_name, agent_id=a)
                     for a in env.possible_agents if a != self.agent}
         return env, partners
