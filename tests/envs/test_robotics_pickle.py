@@ -39,14 +39,26 @@ def test_single_env_copy_continues_like_the_original(env_id: str, how: str) -> N
     twin.close()
 
 
+@pytest.mark.parametrize("backend", ["batch", "loop"])
 @pytest.mark.parametrize("how", sorted(COPIES))
-def test_vector_env_with_a_thread_pool_copies(how: str) -> None:
-    envs = gym.make_vec("rewardgym/Push-v0", num_envs=3, vectorization_mode="vector_entry_point", num_threads=2)
+def test_vector_env_with_a_thread_pool_copies(how: str, backend: str) -> None:
+    envs = gym.make_vec(
+        "rewardgym/Push-v0", num_envs=3, vectorization_mode="vector_entry_point", num_threads=2, backend=backend
+    )
     envs.reset(seed=1)
+    envs.step(np.random.default_rng(1).uniform(-1, 1, (3, 3)))
     twin = COPIES[how](envs)
-    assert twin.unwrapped.sim._pool is not None and twin.unwrapped.sim._pool is not envs.unwrapped.sim._pool
-    actions = np.random.default_rng(2).uniform(-1, 1, (3, 3)).astype(np.float32)
-    np.testing.assert_array_equal(envs.step(actions)[0], twin.step(actions)[0])
+    sim, twin_sim = envs.unwrapped.sim, twin.unwrapped.sim
+    if backend == "loop":
+        assert twin_sim._pool is not None and twin_sim._pool is not sim._pool
+    else:
+        assert twin_sim._engine is not sim._engine and not np.shares_memory(twin_sim.state, sim.state)
+    rng = np.random.default_rng(2)
+    for _ in range(5):
+        actions = rng.uniform(-1, 1, (3, 3)).astype(np.float32)
+        np.testing.assert_array_equal(envs.step(actions)[0], twin.step(actions)[0])
+    twin.step(np.ones((3, 3), dtype=np.float32))  # stepping the copy leaves the original alone
+    assert not np.array_equal(sim.state, twin_sim.state)
     envs.close()
     twin.close()
 

@@ -1,7 +1,9 @@
 """The simulation core shared by the single and the batched robotics envs.
 
-An :class:`ArmSim` holds one ``MjModel`` and ``N`` ``MjData`` and steps any subset of them in one call
-(optionally over a thread pool: ``mj_step1``/``mj_step2`` release the GIL). Observations, ``info`` columns
+An :class:`ArmSim` holds one ``MjModel`` and ``N`` simulations and steps any subset of them in one call, through
+one of two backends that give the same bits: ``"batch"`` (MuJoCo's C thread pool, ``mujoco.batch``, one call
+for all rows; see :mod:`rewardgym.envs.robotics.batched`) and ``"loop"`` (``N`` ``MjData`` stepped from Python,
+optionally over a thread pool: ``mj_step1``/``mj_step2`` release the GIL). Observations, ``info`` columns
 and the env's own reward are computed for all rows at once with NumPy. The single env is an ``ArmSim`` with
 ``N = 1`` and the vector env one with ``N = num_envs``, so both run the very same code: same seeds and
 actions give the same trajectories.
@@ -20,10 +22,14 @@ from typing import Any, ClassVar
 import numpy as np
 
 from rewardgym.envs.robotics._mujoco import load_model, load_mujoco
+from rewardgym.envs.robotics.batched import BatchEngine, RowData
 from rewardgym.envs.robotics.rewards import evaluate_terms, linear_terms
 from rewardgym.errors import EnvConfigError, InvalidActionError
 
-__all__ = ["ArmSim", "norm3"]
+__all__ = ["BACKENDS", "ArmSim", "norm3"]
+
+BACKENDS = ("loop", "batch")
+"""Stepping backends of :class:`ArmSim`: a Python loop over ``MjData`` or MuJoCo's C batch (same results)."""
 
 
 def _positive(name: str, value: Any, kind: type = float) -> Any:
@@ -52,6 +58,8 @@ class ArmSim:
         frame_skip: physics steps (0.01 s each) per env step.
         clip_actions: clip actions to ``[-1, 1]`` (True) or reject out-of-range actions (False).
         num_threads: threads stepping the rows (1: the calling thread only).
+        backend: ``"loop"`` (a Python loop over one ``MjData`` per row) or ``"batch"`` (MuJoCo's C thread pool,
+            ``mujoco.batch``; ``data[i]`` is then a copy of row ``i``). Both give the same results.
     """
 
     asset: ClassVar[str]
@@ -73,9 +81,13 @@ class ArmSim:
         frame_skip: int = 2,
         clip_actions: bool = True,
         num_threads: int = 1,
+        backend: str = "loop",
     ) -> None:
         from rewardgym.rewards.spec import build_reward
 
+        if backend not in BACKENDS:
+            raise EnvConfigError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
+        self.backend = backend
         self.num_envs = _positive("num_envs", num_envs, int)
         self.success_radius = _positive("success_radius", success_radius)
         self.frame_skip = _positive("frame_skip", frame_skip, int)
@@ -94,11 +106,9 @@ class ArmSim:
 
         self._mj = mj = load_mujoco()
         self.model = m = load_model(self.asset)
-        self.data = [mj.MjData(m) for _ in range(self.num_envs)]
         self.nq, self.nv, self.nu = int(m.nq), int(m.nv), int(m.nu)
         self.dt = float(m.opt.timestep) * self.frame_skip
         self._state_spec = int(mj.mjtState.mjSTATE_QPOS) | int(mj.mjtState.mjSTATE_QVEL)
-        self.state = np.zeros((self.num_envs, self.nq + self.nv))
         self.mocap = np.zeros((self.num_envs, 3))
         self.action = np.zeros((self.num_envs, self.nu))
         self.prev_action = np.zeros((self.num_envs, self.nu))
@@ -115,8 +125,26 @@ class ArmSim:
         arm_bodies = [b("link0").id, b("link1").id, b("link2").id]
         self._arm_geoms = np.flatnonzero(np.isin(m.geom_bodyid, arm_bodies))
         self._tip_geom = m.geom("fingertip").id
-        self._pool = ThreadPoolExecutor(self.num_threads) if self.num_threads > 1 else None
+        self._rows = np.arange(self.num_envs)
+        self._engine: BatchEngine | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._start_backend(fresh=True)
         self._tip: np.ndarray | None = None  # fingertip() of the current state, until the next step / reset
+
+    def _start_backend(self, fresh: bool) -> None:
+        """Set up the backend after the model's edits (``fresh``) or on a copy (the engine or data came along)."""
+        if self.backend == "batch":
+            if fresh:
+                self._engine = BatchEngine(self.model, self.num_envs, self.num_threads)
+            assert self._engine is not None
+            self.state = self._engine.state  # a view of the engine's state rows: no copy after a step
+            self.data: Sequence[Any] = RowData(self._engine)
+            self._scratch = self._mj.MjData(self.model)  # contacts of a touching row are read through it
+            return
+        if fresh:
+            self.data = [self._mj.MjData(self.model) for _ in range(self.num_envs)]
+            self.state = np.zeros((self.num_envs, self.nq + self.nv))
+        self._pool = ThreadPoolExecutor(self.num_threads) if self.num_threads > 1 else None
 
     # -- task-specific hooks --------------------------------------------------------------------------
     def sample(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -201,19 +229,28 @@ class ArmSim:
         pins = self._pins(options or {})
         self._tip = None
         mj, m = self._mj, self.model
+        starts = []
         for i, rng in zip(rows, rngs):
             qpos, qvel, mocap = self.sample(rng)
             parts = {"qpos": qpos, "mocap": mocap}
             for target, where, value in pins:
                 parts[target][where] = value
+            self.mocap[i] = mocap
+            self.action[i] = 0.0
+            self.prev_action[i] = 0.0
+            if self._engine is not None:
+                starts.append((qpos, qvel, mocap))
+                continue
             d = self.data[i]
             mj.mj_resetData(m, d)
             d.qpos[:], d.qvel[:], d.mocap_pos[0] = qpos, qvel, mocap
             mj.mj_forward(m, d)
-            self.mocap[i] = mocap
-            self.action[i] = 0.0
-            self.prev_action[i] = 0.0
             self._read(i)
+        if self._engine is not None and starts:
+            idx = np.asarray(rows, dtype=np.intp)
+            qpos, qvel, mocap = (np.stack(col) for col in zip(*starts))
+            self._engine.reset(idx, qpos, qvel, mocap)
+            self._read_contacts(idx)
 
     def _pins(self, options: Mapping[str, Any]) -> list[tuple[str, slice, np.ndarray]]:
         unknown = sorted(set(options) - set(self.option_slots))
@@ -236,7 +273,11 @@ class ArmSim:
         self._tip = None
         self.prev_action[rows] = self.action[rows]
         self.action[rows] = actions
-        if self._pool is not None and len(rows) >= 2 * self.num_threads:
+        if self._engine is not None:
+            every = len(rows) == self.num_envs and bool((rows == self._rows).all())
+            self._engine.step(None if every else rows, actions, self.frame_skip)
+            self._read_contacts(rows)
+        elif self._pool is not None and len(rows) >= 2 * self.num_threads:
             list(self._pool.map(self._advance, np.array_split(rows, self.num_threads)))
         else:
             self._advance(rows)
@@ -255,6 +296,18 @@ class ArmSim:
     def _read(self, i: int) -> None:
         d = self.data[i]
         self._mj.mj_getState(self.model, d, self.state[i], self._state_spec)
+        self._contacts(i, d)
+
+    def _read_contacts(self, rows: np.ndarray) -> None:
+        """Contact flags of ``rows`` (batch backend): only rows with a contact have their ``MjData`` copied."""
+        if self._object_geom < 0:
+            return
+        assert self._engine is not None
+        self.contact[rows] = self.fingertip_contact[rows] = False
+        for i in self._engine.touching(rows):
+            self._contacts(i, self._engine.row_data(i, self._scratch))
+
+    def _contacts(self, i: int, d: Any) -> None:
         n = d.ncon
         if n and self._object_geom >= 0:
             pairs = d.contact.geom[:n]
@@ -270,17 +323,22 @@ class ArmSim:
         return evaluate_terms(self.reward_terms, info)
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickle / deep-copy support: MuJoCo's model and data copy themselves; the module handle and the
-        thread pool are left out and rebuilt by :meth:`__setstate__`."""
+        """Pickle / deep-copy support: MuJoCo's model and data (or the batch engine's state rows) copy
+        themselves; the module handle, thread pool and views are left out and rebuilt by :meth:`__setstate__`."""
         state = self.__dict__.copy()
         state["_mj"] = None
         state["_pool"] = None
+        if self._engine is not None:
+            for key in ("state", "data", "_scratch"):
+                state.pop(key, None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self.__dict__.setdefault("backend", "loop")
+        self.__dict__.setdefault("_engine", None)
         self._mj = load_mujoco()
-        self._pool = ThreadPoolExecutor(self.num_threads) if self.num_threads > 1 else None
+        self._start_backend(fresh=False)
 
     def close(self) -> None:
         """Stop the thread pool (the MuJoCo structures are freed with the object)."""

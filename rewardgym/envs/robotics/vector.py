@@ -5,7 +5,9 @@ reward, ``terminated``, ``truncated`` and ``info`` columns equal those of a ``Sy
 env (sub-env ``i`` seeded with ``seed + i``), including Gymnasium's ``_key`` info masks and its autoreset
 modes: ``NEXT_STEP`` (default: the step after an episode ends resets that sub-env, ignores its action and
 returns reward 0) and ``SAME_STEP`` (``info["final_obs"]`` / ``info["final_info"]``). Observations and info
-are computed for all sub-envs at once with NumPy; ``num_threads > 1`` steps the simulations on a thread pool.
+are computed for all sub-envs at once with NumPy. The physics of all sub-envs runs in one call to MuJoCo's C
+batch (``backend="batch"``, the default: ``mujoco.batch``, ``num_threads`` threads, the GIL released); the
+same bits come from ``backend="loop"`` (a Python loop over one ``MjData`` per sub-env, as a single env steps).
 
 Example:
     >>> import gymnasium as gym
@@ -61,6 +63,8 @@ class RoboticsVectorEnv(VectorEnv):
         height: frame height in pixels.
         camera: ``"overview"`` or ``"top"``.
         num_threads: threads stepping the simulations (1: the calling thread).
+        backend: ``"batch"`` (MuJoCo's C thread pool steps every sub-env in one call) or ``"loop"`` (a Python
+            loop over the sub-envs); the results are identical.
         **sim_kwargs: ``reward``, ``success_radius``, ``terminate_on_success``, ``frame_skip``,
             ``clip_actions`` (as for the single env).
     """
@@ -79,6 +83,7 @@ class RoboticsVectorEnv(VectorEnv):
         height: int = 320,
         camera: str = "overview",
         num_threads: int = 1,
+        backend: str = "batch",
         **sim_kwargs: Any,
     ) -> None:
         try:
@@ -95,7 +100,7 @@ class RoboticsVectorEnv(VectorEnv):
             raise EnvConfigError(
                 f"max_episode_steps must be a positive int or None, got {max_episode_steps!r}"
             )
-        self.sim = self.sim_class(num_envs, num_threads=num_threads, **sim_kwargs)
+        self.sim = self.sim_class(num_envs, num_threads=num_threads, backend=backend, **sim_kwargs)
         self.num_envs = self.sim.num_envs
         self.max_episode_steps = int(limit)
         self.render_mode = render_mode
