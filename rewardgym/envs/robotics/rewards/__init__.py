@@ -21,6 +21,9 @@ Example:
     ['robotics/action-smoothness-v0', 'robotics/contact-v0']
 """
 
+# The reward API first: importing it registers every family's rewards, these modules included. Entered from here
+# instead (e.g. gym.make("rewardgym/Reach-v0") in a fresh process), that registration would find _base half-built.
+import rewardgym.rewards  # noqa: F401
 from rewardgym.envs.robotics.rewards._base import InfoReward, evaluate_terms, linear_terms
 from rewardgym.envs.robotics.rewards.contact import Contact
 from rewardgym.envs.robotics.rewards.control_cost import ControlCost
