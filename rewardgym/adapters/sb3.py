@@ -51,12 +51,6 @@ except ImportError:  # pragma: no cover - exercised only where SB3 is missing
 __all__ = ["SB3VecEnv", "info_rows", "make_sb3_vec_env"]
 
 
-def _row(value: Any, i: int) -> Any:
-    if isinstance(value, dict):
-        return info_rows(value, i + 1)[i]
-    return value[i]
-
-
 def info_rows(info: dict[str, Any], n: int) -> list[dict[str, Any]]:
     """Gymnasium's column-wise vector info as ``n`` per-env dicts (a column masked out by ``_key`` is left out).
 
@@ -64,14 +58,23 @@ def info_rows(info: dict[str, Any], n: int) -> list[dict[str, Any]]:
         >>> info_rows({"d": np.array([1, 2]), "x": np.array([5, 0]), "_x": np.array([True, False])}, 2)
         [{'d': np.int64(1), 'x': np.int64(5)}, {'d': np.int64(2)}]
     """
-    rows: list[dict[str, Any]] = [{} for _ in range(n)]
+    keys: list[str] = []
+    columns: list[Any] = []
+    partial: list[tuple[str, Any, list[int]]] = []
     for key, value in info.items():
         if key.startswith("_") and key[1:] in info:
             continue
+        column = info_rows(value, n) if isinstance(value, dict) else value
         mask = info.get(f"_{key}")
-        for i in range(n):
-            if mask is None or bool(mask[i]):
-                rows[i][key] = _row(value, i)
+        if mask is None or bool(np.all(mask)):
+            keys.append(key)
+            columns.append(list(column))  # one row each (NumPy splits along the first axis)
+        else:
+            partial.append((key, column, np.flatnonzero(mask).tolist()))
+    rows = [dict(zip(keys, values)) for values in zip(*columns)] if keys else [{} for _ in range(n)]
+    for key, column, present in partial:
+        for i in present:
+            rows[i][key] = column[i]
     return rows
 
 
