@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -109,3 +113,19 @@ def test_row_data_is_a_copy_of_the_row() -> None:
 def test_unknown_backend_raises() -> None:
     with pytest.raises(EnvConfigError, match="backend must be one of"):
         ReachVectorEnv(2, backend="gpu")
+
+
+@pytest.mark.parametrize("module", ["gymnasium", "rewardgym.envs.robotics.rewards"])
+def test_a_fresh_process_makes_the_batched_env(module: str) -> None:
+    """``make_vec`` right after ``import rewardgym`` (the reward registry not loaded yet) and a direct import of
+    the family's reward package both work: no circular import between the registry and the reward modules."""
+    code = (
+        f"import {module}, rewardgym, gymnasium as gym\n"
+        "envs = gym.make_vec('rewardgym/Push-v0', num_envs=2, vectorization_mode='vector_entry_point')\n"
+        "print(envs.reset(seed=0)[0].shape)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "(2, 21)"
