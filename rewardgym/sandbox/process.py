@@ -13,8 +13,11 @@ installation prefix is bound read-only at the same path, so even one under the 0
 Two modes:
 
 - ``warm=True`` (default): a pool of fork-server workers (:mod:`rewardgym.sandbox.runtime.runner`), one per
-  core. A job costs a fork or two plus a new PID + network namespace; Python programs run in the preloaded
-  interpreter.
+  core. A job costs a few forks plus new PID, network and IPC namespaces; Python programs run in the
+  preloaded interpreter. Jobs are forked from a clean template process that never sees job data, the
+  workspace (capped at ``max_files`` entries) is wiped before a job's result is returned, and a worker
+  whose memory cgroup does not return to its idle baseline after a job is replaced, so a warm job finds
+  exactly what a fresh one would.
 - ``warm=False``: a fresh ``bwrap`` + interpreter per run.
 
 Example:
