@@ -79,3 +79,48 @@ def test_humaneval_process(process_sandbox, humaneval, capsys):
 @pytest.mark.docker
 def test_humaneval_docker(docker_sandbox, humaneval, capsys):
     _check(docker_sandbox, humaneval, capsys)
+
+
+MBPP_RECORDS = [  # MBPP-format records whose asserts wrap the function in builtins, imports and setup code
+    {
+        "task_id": "m-set",
+        "code": "def common(a, b):\n    return tuple(set(a) & set(b))",
+        "test_list": ["assert set(common((3, 4, 5), (5, 7, 4))) == set((4, 5))"],
+    },
+    {
+        "task_id": "m-isclose",
+        "code": "import math\ndef circ(r):\n    return 2 * math.pi * r",
+        "test_list": ["assert math.isclose(circ(10), 62.83185307179586, rel_tol=0.001)"],
+        "test_imports": ["import math"],
+    },
+    {
+        "task_id": "m-abs",
+        "code": "def area(r):\n    return 3.1415 * r * r",
+        "test_list": ["assert abs(area(2) - 12.566) < 0.001", "assert area(0) == 0"],
+    },
+    {
+        "task_id": "m-sorted",
+        "code": "def dedup(xs):\n    return list(set(xs))",
+        "test_list": ["assert sorted(dedup([3, 1, 3])) == [1, 3]", "assert len(dedup([1, 1])) == 1"],
+    },
+    {
+        "task_id": "m-setup",
+        "code": "def total(xs):\n    return sum(xs)",
+        "test_setup_code": "DATA = [1, 2, 3]",
+        "test_list": ["assert total(DATA) == 6", "assert not total([])"],
+    },
+    {"task_id": "m-plain", "code": "def add(a, b):\n    return a + b", "test_list": ["assert add(1, 2) == 3"]},
+]
+
+
+def test_bundled_and_mbpp_format_canonical_solutions_score_one(process_sandbox):
+    """Every bundled task's canonical solution, and MBPP-format records whose asserts wrap the function
+    in builtins (`abs`, `sorted`, `len`, `set`, `math.isclose`), score 1.0; the entry point is the function."""
+    from rewardgym.envs.code.tasks import load_tasks
+
+    tasks = load_tasks("bundled") + load_tasks([{"text": "t", **r} for r in MBPP_RECORDS])
+    assert [t.entry_point for t in tasks[-len(MBPP_RECORDS) :]] == ["common", "circ", "area", "dedup", "total", "add"]
+    verdicts = Grader(process_sandbox, timeout_s=20, cache_size=0).grade_many(
+        [(t.canonical_solution, t.suite()) for t in tasks]
+    )
+    assert {t.task_id: v.reasons for t, v in zip(tasks, verdicts) if v.pass_rate != 1.0} == {}
