@@ -58,12 +58,16 @@ class BatchEngine:
     def _build(self, rows: np.ndarray | None) -> None:
         mj, batch = load_mujoco(), _batch_module()
         self._vel = int(mj.mjtStage.mjSTAGE_VEL)
-        self._none = int(mj.mjtStage.mjSTAGE_NONE)
         self._b = b = batch.Batch(self.model, self.num_envs, nthread=self.num_threads, persistent=True)
         if rows is not None:
             b.state[:] = rows
         self.qpos, self.qvel = b.bind("qpos"), b.bind("qvel")
         self._mocap, self._ctrl, self._ncon = b.bind("mocap_pos"), b.bind("ctrl"), b.bind("ncon")
+        # The state row mj_resetData gives (written instead of resetting the row's whole MjData: same state)
+        fresh, spec = mj.MjData(self.model), int(mj.mjtState.mjSTATE_INTEGRATION)
+        self._initial = np.empty(mj.mj_stateSize(self.model, spec))
+        mj.mj_getState(self.model, fresh, self._initial, spec)
+        assert self._initial.shape == (b.nstate,)
         nq, nv = int(self.model.nq), int(self.model.nv)
         offset = 1  # the rows start with time, then qpos and qvel side by side
         self.state = b.state[:, offset : offset + nq + nv]
@@ -71,10 +75,10 @@ class BatchEngine:
         b.forward(stage=self._vel)  # derived fields (contacts) of the restored rows
 
     def reset(self, rows: np.ndarray, qpos: np.ndarray, qvel: np.ndarray, mocap: np.ndarray) -> None:
-        """``mj_resetData`` then the given initial state in each row of ``rows``, positions and velocities
+        """The reset state row then the given initial state in each row of ``rows``, positions and velocities
         computed (as ``mj_forward`` does, but for the accelerations the next step recomputes)."""
         ids = rows.astype(np.int32)
-        self._b.reset(ids, stage=self._none)
+        self._b.state[ids] = self._initial
         self.qpos[ids], self.qvel[ids], self._mocap[ids, 0] = qpos, qvel, mocap
         self._b.forward(ids, stage=self._vel)
 
