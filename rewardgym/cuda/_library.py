@@ -3,7 +3,8 @@
 Each op has a default kernel (CPU: the compiled CPU extension, else the vectorised torch path), a ``cuda``
 kernel (the compiled CUDA extension, else the vectorised torch path on the GPU), and a fake (meta) kernel for
 tracing. Inputs are validated and made contiguous by :mod:`rewardgym.cuda.ops`; call the public functions
-there rather than these.
+there rather than these. The ops use them for CUDA tensors, tracing and ``torch.compile``; plain CPU calls
+skip this dispatch (see :mod:`rewardgym.cuda._dispatch`), so this module is imported on first need.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from rewardgym.cuda import _torch_paths
 from rewardgym.cuda._ext import cpu_extension, cuda_extension
 
 __all__ = ["bleu_matches", "gae", "group_normalize", "token_logprob"]
+
+_KERNEL_DTYPES = (torch.float32, torch.bfloat16, torch.float16)  # the CPU token_logprob kernel's inputs
 
 
 # ----------------------------------------------------------------------------------------------- BLEU counts
@@ -49,12 +52,13 @@ def gae(
     last_values: Tensor | None,
     gamma: float,
     lam: float,
+    time_major: bool,
 ) -> tuple[Tensor, Tensor]:
-    """GAE advantages and returns (B, T); ``values=None`` means zeros (discounted returns with ``lam=1``)."""
+    """GAE advantages and returns, (B, T) or time-major (T, B); ``values=None`` means zeros."""
     ext = cpu_extension() if rewards.device.type == "cpu" else None
     if ext is not None:
-        return ext.gae(rewards, values, dones, last_values, gamma, lam)
-    return _torch_paths.gae(rewards, values, dones, last_values, gamma, lam)
+        return ext.gae(rewards, values, dones, last_values, gamma, lam, time_major)
+    return _torch_paths.gae(rewards, values, dones, last_values, gamma, lam, time_major)
 
 
 @gae.register_kernel("cuda")
@@ -65,11 +69,12 @@ def _gae_cuda(
     last_values: Tensor | None,
     gamma: float,
     lam: float,
+    time_major: bool,
 ) -> tuple[Tensor, Tensor]:
     ext = cuda_extension()
     if ext is not None:
-        return ext.gae(rewards, values, dones, last_values, gamma, lam)
-    return _torch_paths.gae(rewards, values, dones, last_values, gamma, lam)
+        return ext.gae(rewards, values, dones, last_values, gamma, lam, time_major)
+    return _torch_paths.gae(rewards, values, dones, last_values, gamma, lam, time_major)
 
 
 @gae.register_fake
@@ -80,30 +85,31 @@ def _gae_fake(
     last_values: Tensor | None,
     gamma: float,
     lam: float,
+    time_major: bool,
 ) -> tuple[Tensor, Tensor]:
     return torch.empty_like(rewards), torch.empty_like(rewards)
 
 
 # ------------------------------------------------------------------------------------------- group normalize
 @torch.library.custom_op("rewardgym::group_normalize", mutates_args=())
-def group_normalize(scores: Tensor, group_ids: Tensor, scale: bool, eps: float) -> Tensor:
-    """Per-group ``(x - mean) / (std + eps)`` (or ``x - mean``) of float32 scores; NaN excluded and kept."""
+def group_normalize(scores: Tensor, group_ids: Tensor, scale_mode: int, unbiased: bool, eps: float) -> Tensor:
+    """``x - mean_group``, divided (scale_mode 1) by the group's std + eps or (2) by the batch's; NaN kept."""
     ext = cpu_extension() if scores.device.type == "cpu" else None
     if ext is not None:
-        return ext.group_normalize(scores, group_ids, scale, eps)
-    return _torch_paths.group_normalize(scores, group_ids, scale, eps)
+        return ext.group_normalize(scores, group_ids, 0, scale_mode, unbiased, eps)
+    return _torch_paths.group_normalize(scores, group_ids, scale_mode, unbiased, eps)
 
 
 @group_normalize.register_kernel("cuda")
-def _group_normalize_cuda(scores: Tensor, group_ids: Tensor, scale: bool, eps: float) -> Tensor:
+def _group_normalize_cuda(scores: Tensor, group_ids: Tensor, scale_mode: int, unbiased: bool, eps: float) -> Tensor:
     ext = cuda_extension()
     if ext is not None:
-        return ext.group_normalize(scores, group_ids, scale, eps)
-    return _torch_paths.group_normalize(scores, group_ids, scale, eps)
+        return ext.group_normalize(scores, group_ids, scale_mode, unbiased, eps)
+    return _torch_paths.group_normalize(scores, group_ids, scale_mode, unbiased, eps)
 
 
 @group_normalize.register_fake
-def _group_normalize_fake(scores: Tensor, group_ids: Tensor, scale: bool, eps: float) -> Tensor:
+def _group_normalize_fake(scores: Tensor, group_ids: Tensor, scale_mode: int, unbiased: bool, eps: float) -> Tensor:
     return torch.empty_like(scores, dtype=torch.float32)
 
 
@@ -111,6 +117,9 @@ def _group_normalize_fake(scores: Tensor, group_ids: Tensor, scale: bool, eps: f
 @torch.library.custom_op("rewardgym::token_logprob", mutates_args=())
 def token_logprob(logits: Tensor, targets: Tensor, mask: Tensor, chunk_size: int) -> tuple[Tensor, Tensor]:
     """Per-token log-probabilities and log-sum-exp (B, T) float64 (0 where ``mask`` is False)."""
+    ext = cpu_extension() if logits.dtype in _KERNEL_DTYPES and logits.device.type == "cpu" else None
+    if ext is not None:
+        return ext.token_logprob(logits, targets, mask)
     return _torch_paths.token_logprob(logits, targets, mask, chunk_size)
 
 

@@ -72,8 +72,12 @@ def gae(
     last_values: torch.Tensor | None,
     gamma: float,
     lam: float,
+    time_major: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """GAE as a log-depth scan over time of the affine maps ``A -> delta[t] + c[t] * A`` (float64)."""
+    if time_major:  # (T, B): compute on the transposed views, return (T, B) like the input
+        adv, ret = gae(rewards.T, None if values is None else values.T, dones.T, last_values, gamma, lam)
+        return adv.T.contiguous(), ret.T.contiguous()
     r = rewards.double()
     B, T = r.shape
     v = values.double() if values is not None else torch.zeros_like(r)
@@ -94,8 +98,14 @@ def gae(
     return a.to(rewards.dtype), (a + v).to(rewards.dtype)
 
 
-def group_normalize(scores: torch.Tensor, group_ids: torch.Tensor, scale: bool, eps: float) -> torch.Tensor:
-    """Segmented mean / population std via dense group ids (``torch.unique``) and ``index_add_`` (float64)."""
+def group_normalize(
+    scores: torch.Tensor, group_ids: torch.Tensor, scale_mode: int, unbiased: bool, eps: float
+) -> torch.Tensor:
+    """Segmented mean and std via dense group ids (``torch.unique``) and ``index_add_`` (float64).
+
+    ``scale_mode``: 0 ``x - mean_g``; 1 divided by the group's std + eps; 2 by the std of all valid scores + eps.
+    A std over fewer than two values is 0; ``unbiased`` divides the squared deviations by ``n - 1``.
+    """
     x = scores.double()
     if x.numel() == 0:
         return scores.float().clone()
@@ -105,10 +115,18 @@ def group_normalize(scores: torch.Tensor, group_ids: torch.Tensor, scale: bool, 
     count = torch.zeros(g, dtype=torch.float64, device=x.device).index_add_(0, inv, ok.double())
     mean = torch.zeros_like(count).index_add_(0, inv, xz) / count
     y = x - mean[inv]
-    if scale:
+
+    def std(m2: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
+        var = m2 / (n - 1 if unbiased else n).clamp(min=1)
+        return torch.where(n > 1, var.sqrt(), torch.zeros_like(var))
+
+    if scale_mode == 1:
         dev = torch.where(ok, y, torch.zeros_like(y))
-        std = (torch.zeros_like(count).index_add_(0, inv, dev * dev) / count).sqrt()
-        y = y / (std[inv] + eps)
+        y = y / (std(torch.zeros_like(count).index_add_(0, inv, dev * dev), count)[inv] + eps)
+    elif scale_mode == 2:
+        n = ok.sum().double()
+        dev = torch.where(ok, x - xz.sum() / n.clamp(min=1), torch.zeros_like(x))
+        y = y / (std((dev * dev).sum(), n) + eps)
     return y.float()
 
 

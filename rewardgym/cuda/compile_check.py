@@ -2,7 +2,8 @@
 
 ``python -m rewardgym.cuda.compile_check`` compiles each ``csrc/*.cu`` (in parallel) to an object file in a
 temporary directory against torch's include directories (``torch.utils.cpp_extension.include_paths()``), for
-sm_80 and sm_90, as C++17. It exits non-zero naming every file that does not compile, and also when ``nvcc``
+sm_80 and sm_90, as C++17 (``--source gae.cu`` compiles only the named files, ``--arch 80`` one
+architecture). It exits non-zero naming every file that does not compile, and also when ``nvcc``
 is missing while ``CI=true`` (on a user's machine a missing ``nvcc`` is reported, with exit code 0).
 
 Example:
@@ -94,13 +95,16 @@ def compile_source(nvcc: str, source: Path, workdir: Path, archs: Sequence[str] 
 
 
 def compile_all(
-    directory: Path = CSRC, nvcc: str | None = None, archs: Sequence[str] = ARCHS
+    directory: Path = CSRC,
+    nvcc: str | None = None,
+    archs: Sequence[str] = ARCHS,
+    only: Sequence[str] | None = None,
 ) -> list[CompileResult]:
-    """Compile every ``.cu`` in ``directory``; raises FileNotFoundError when nvcc cannot be found."""
+    """Compile every ``.cu`` in ``directory`` (or the ``only`` names); FileNotFoundError when nvcc is missing."""
     nvcc = nvcc or shutil.which("nvcc")
     if nvcc is None:
         raise FileNotFoundError("nvcc not found on PATH")
-    sources = cuda_sources(directory)
+    sources = [s for s in cuda_sources(directory) if only is None or s.name in only]
     workers = max(1, min(len(sources), os.cpu_count() or 1))
     with tempfile.TemporaryDirectory(prefix="rewardgym-nvcc-") as tmp, ThreadPoolExecutor(workers) as pool:
         return list(pool.map(lambda src: compile_source(nvcc, src, Path(tmp), archs), sources))
@@ -117,6 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--arch", action="append", help="SM architecture, e.g. 90 (repeatable; default: 80 and 90)"
     )
+    parser.add_argument(
+        "--source", action="append", help="compile only this .cu file name, e.g. gae.cu (repeatable)"
+    )
     args = parser.parse_args(argv)
     in_ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
     if shutil.which("nvcc") is None:
@@ -129,7 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not sources:
         print(f"compile_check: no .cu files in {args.dir}", file=sys.stderr)
         return 1
-    results = compile_all(args.dir, archs=tuple(args.arch or ARCHS))
+    missing = sorted(set(args.source or ()) - {s.name for s in sources})
+    if missing:
+        print(f"compile_check: no such source in {args.dir}: {', '.join(missing)}", file=sys.stderr)
+        return 1
+    results = compile_all(args.dir, archs=tuple(args.arch or ARCHS), only=args.source)
     failed = [r for r in results if not r.ok]
     for r in results:
         print(f"{'ok  ' if r.ok else 'FAIL'} {r.source.name}")

@@ -34,23 +34,44 @@ _DEFAULT_SMOOTH_VALUE = {"floor": 0.1, "add-k": 1.0, "method4": 5.0, "method6": 
 
 
 def group_normalize(
-    scores: torch.Tensor, group_ids: torch.Tensor, mode: str = "mean_std", eps: float = 1e-6
+    scores: torch.Tensor,
+    group_ids: torch.Tensor,
+    mode: str = "mean_std",
+    eps: float = 1e-6,
+    *,
+    scale_rewards: str | None = None,
+    unbiased: bool = False,
 ) -> torch.Tensor:
-    """Normalise ``scores`` within each group: ``(x − mean_g) / (std_g + eps)`` or ``x − mean_g``.
+    """Normalise ``scores`` within each group: ``(x − mean_g) / (std + eps)`` or ``x − mean_g``.
 
     Groups are given by arbitrary (not necessarily sorted or contiguous) int64 ids. NaN scores are excluded
-    from their group's statistics and stay NaN. ``std_g`` is the population standard deviation; a group
-    with a single valid score gets 0.
+    from the statistics and stay NaN. The std is the population one (``unbiased=False``) or Bessel-corrected
+    (``unbiased=True``, as ``torch.std`` and TRL); a std over fewer than two valid scores is 0.
 
     Args:
         scores: float (N,).
         group_ids: int64 (N,).
-        mode: ``"mean_std"`` or ``"mean"``.
+        mode: ``"mean_std"`` or ``"mean"``; ignored when ``scale_rewards`` is given.
         eps: added to the std.
+        scale_rewards: TRL's ``scale_rewards``: ``"group"`` (the group's std, = ``mean_std``), ``"batch"``
+            (the std of every valid score in the batch) or ``"none"`` (= ``mean``).
+        unbiased: Bessel's correction.
     """
-    if mode not in ("mean_std", "mean"):
-        raise ValueError(f"mode must be 'mean_std' or 'mean', got {mode!r}")
+    if scale_rewards is None:
+        if mode not in ("mean_std", "mean"):
+            raise ValueError(f"mode must be 'mean_std' or 'mean', got {mode!r}")
+        scale_rewards = "group" if mode == "mean_std" else "none"
+    if scale_rewards not in ("group", "batch", "none"):
+        raise ValueError(f"scale_rewards must be 'group', 'batch' or 'none', got {scale_rewards!r}")
+
+    def std(xs: torch.Tensor) -> torch.Tensor:
+        if xs.numel() < 2:
+            return torch.zeros((), dtype=torch.float64)
+        return xs.std(unbiased=unbiased)
+
     scores = scores.float()
+    valid = scores[~torch.isnan(scores)].double()
+    batch_std = std(valid)
     out = torch.full_like(scores, float("nan"))
     order = torch.argsort(group_ids, stable=True)
     _, sizes = torch.unique_consecutive(group_ids[order], return_counts=True)
@@ -60,11 +81,11 @@ def group_normalize(
         if not ok.any():
             continue
         xs = x[ok].double()
-        mean = xs.mean()
-        y = x.double() - mean
-        if mode == "mean_std":
-            std = xs.std(unbiased=False) if xs.numel() > 1 else torch.zeros((), dtype=torch.float64)
-            y = y / (std + eps)
+        y = x.double() - xs.mean()
+        if scale_rewards == "group":
+            y = y / (std(xs) + eps)
+        elif scale_rewards == "batch":
+            y = y / (batch_std + eps)
         out[sel] = y.float()
     return out
 
@@ -76,6 +97,7 @@ def gae(
     last_values: torch.Tensor,
     gamma: float,
     lam: float,
+    time_major: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Generalised advantage estimation on (B, T) rollouts; returns ``(advantages, returns)``.
 
@@ -86,8 +108,12 @@ def gae(
         A[t]     = delta[t] + gamma * lam * (1 - done[t]) * A[t+1]     (A[T] = 0)
         returns  = A + V
 
-    Computed in float64, returned in the rewards' dtype.
+    Computed in float64, returned in the rewards' dtype. ``time_major=True``: the tensors are (T, B) (the layout
+    of CleanRL's rollout buffers) and so are the results.
     """
+    if time_major:
+        adv, ret = gae(rewards.T, values.T, dones.T, last_values, gamma, lam)
+        return adv.T, ret.T
     r, v = rewards.double(), values.double()
     live = 1.0 - dones.double()
     adv = torch.zeros_like(r)

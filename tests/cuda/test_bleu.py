@@ -258,3 +258,69 @@ def test_bad_input_raises_op_input_error() -> None:
         kw = {"cand": cand, "cand_len": None, "refs": refs, **change}
         with pytest.raises(OpInputError, match=message.replace("(", r"\(").replace(")", r"\)")):
             ops.token_bleu(**kw)
+
+
+@pytest.mark.parametrize("smoothing", ALL_SMOOTHING)
+@pytest.mark.parametrize("effective_order", [False, True])
+@pytest.mark.parametrize("weights", [None, (0.5, 0.5), (0.2,) * 5])
+def test_one_call_path_matches_reference(
+    device: str, backend: str, smoothing: str, effective_order: bool, weights
+) -> None:
+    """Contiguous int64 CPU inputs take the single compiled call (lengths, smoothing and all): same numbers."""
+    if smoothing == "method6" and weights is not None and len(weights) < 3:
+        pytest.skip("method6 needs at least three orders")
+    for seed in range(8):
+        case = [t.contiguous() for t in random_case(seed, device)]
+        kw = {"smoothing": smoothing, "effective_order": effective_order, "weights": weights}
+        if weights is not None:
+            kw["max_n"] = len(weights)
+        close(ops.token_bleu(*case, **kw), reference.token_bleu(*(t.cpu() for t in case), **kw))
+        single = ops.token_bleu(case[0][:1], case[1][:1], case[2][:1], case[3][:1], **kw)  # B = 1
+        close(single, reference.token_bleu(*(t[:1].cpu() for t in case), **kw))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pad_token_id_gives_the_lengths(device: str, backend: str, seed: int) -> None:
+    """Right-padded rows with ``pad_token_id``: the same scores as explicit lengths."""
+    cand, cand_len, refs, ref_len = (t.contiguous() for t in random_case(seed, device, vocab=5))
+    pad = 99
+    cand = torch.where(torch.arange(cand.shape[1], device=device) < cand_len[:, None], cand, pad)
+    ref_len = ref_len.clamp(min=0)
+    refs = torch.where(torch.arange(refs.shape[2], device=device) < ref_len[..., None], refs, pad)
+    want = ops.token_bleu(cand, cand_len, refs, ref_len, smoothing="floor")
+    close(ops.token_bleu(cand, None, refs, None, smoothing="floor", pad_token_id=pad), want)
+    close(ops.token_bleu(cand, cand_len, refs, None, smoothing="floor", pad_token_id=pad), want)  # mixed
+    close(
+        ops.token_bleu_corpus(cand, None, refs, None, pad_token_id=pad),
+        ops.token_bleu_corpus(cand, cand_len, refs, ref_len),
+    )
+    close(want, reference.token_bleu(*(t.cpu() for t in (cand, cand_len, refs, ref_len)), smoothing="floor"))
+
+
+@pytest.mark.parametrize("smoothing", ["none", "floor", "exp", "method4", "method7"])
+def test_bleu_score_accumulates_batches_like_one_corpus(device: str, backend: str, smoothing: str) -> None:
+    metric = ops.BLEUScore(smoothing=smoothing)
+    assert math.isnan(float(metric.compute()))
+    batches = [random_case(seed, device, rows=5) for seed in range(4)]
+    for case in batches:
+        metric.update(*case)
+    width_c = max(c[0].shape[1] for c in batches)
+    width_r = max(c[2].shape[2] for c in batches)
+    refs_n = max(c[2].shape[1] for c in batches)
+
+    def pad_to(t: torch.Tensor, shape: tuple[int, ...], fill: int) -> torch.Tensor:
+        out = torch.full(shape, fill, dtype=t.dtype, device=t.device)
+        out[tuple(slice(0, s) for s in t.shape)] = t
+        return out
+
+    cand = torch.cat([pad_to(c[0], (5, width_c), 0) for c in batches])
+    cand_len = torch.cat([c[1] for c in batches])
+    refs = torch.cat([pad_to(c[2], (5, refs_n, width_r), 0) for c in batches])
+    ref_len = torch.cat([pad_to(c[3], (5, refs_n), -1) for c in batches])
+    whole = ops.token_bleu_corpus(cand, cand_len, refs, ref_len, smoothing=smoothing)
+    close(metric.compute(), whole)
+    close(metric.compute(), torch.tensor(reference.token_bleu_corpus(cand.cpu(), cand_len.cpu(), refs.cpu(),
+                                                                     ref_len.cpu(), smoothing=smoothing)))
+    metric.reset()
+    metric.update(*batches[0])
+    close(metric.compute(), ops.token_bleu_corpus(*batches[0], smoothing=smoothing))

@@ -13,6 +13,8 @@ from rewardgym.cuda.compile_check import cuda_sources, main
 from tests.conftest import need
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(2400)  # 8-9 min on a busy 2-core machine
 def test_every_cuda_source_compiles() -> None:
     need("nvcc")
     proc = subprocess.run(
@@ -33,6 +35,12 @@ def test_a_broken_source_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[
     out, err = capsys.readouterr()
     assert "ok   fine.cu" in out and "FAIL broken.cu" in out
     assert "1 of 2 CUDA sources failed: broken.cu" in err
+
+
+def test_unknown_source_name_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    need("nvcc")
+    assert main(["--source", "nope.cu"]) == 1
+    assert "no such source" in capsys.readouterr().err
 
 
 def test_missing_nvcc_fails_only_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -72,6 +72,33 @@ def test_discounted_returns_equal_python_loop(device: str, backend: str, b: int,
         close(got, reference.discounted_returns(r.cpu(), d.cpu(), 0.9, None if boot is None else boot.cpu()))
 
 
+@pytest.mark.parametrize(("b", "t"), [*SHAPES, (4096, 32), (130, 300)])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_time_major_layout_equals_reference(device: str, backend: str, b: int, t: int, dtype: torch.dtype) -> None:
+    """(T, B) tensors as CleanRL stores them: same numbers as the (B, T) reference, results stay (T, B)."""
+    r, v, d, last = rollout(b * 7 + t, b, t, device, dtype)
+    r_tb, v_tb, d_tb = (x.T.contiguous() for x in (r, v, d))  # contiguous (T, B), like a rollout buffer
+    for boot in (last, None):
+        adv, ret = ops.gae(r_tb, v_tb, d_tb, boot, gamma=0.97, lam=0.9, time_major=True)
+        assert adv.shape == (t, b) and adv.dtype == dtype and adv.device.type == device
+        assert adv.is_contiguous() and ret.is_contiguous()
+        ref_boot = torch.zeros(b, dtype=dtype) if boot is None else boot.cpu()
+        want_adv, want_ret = reference.gae(r_tb.cpu(), v_tb.cpu(), d_tb.cpu(), ref_boot, 0.97, 0.9, time_major=True)
+        close(adv, want_adv)
+        close(ret, want_ret)
+        bt_adv, _ = reference.gae(r.cpu(), v.cpu(), d.cpu(), ref_boot, 0.97, 0.9)
+        close(adv.T, bt_adv)
+    got = ops.discounted_returns(r_tb, d_tb, gamma=0.9, last_values=last, time_major=True)
+    close(got.T, reference.discounted_returns(r.cpu(), d.cpu(), 0.9, last.cpu()))
+
+
+def test_time_major_checks_last_values_against_the_batch_axis() -> None:
+    r, d = torch.zeros(5, 3), torch.zeros(5, 3, dtype=torch.bool)  # T=5, B=3
+    with pytest.raises(OpInputError, match=r"last_values must be \(B,\) = \(3,\)"):
+        ops.gae(r, r, d, torch.zeros(5), time_major=True)
+    assert ops.gae(r, r, d, torch.zeros(3), time_major=True)[0].shape == (5, 3)
+
+
 def test_episode_end_stops_bootstrapping(device: str) -> None:
     r = torch.tensor([[1.0, 2.0, 3.0]], device=device)
     v = torch.tensor([[10.0, 20.0, 30.0]], device=device)
@@ -86,8 +113,10 @@ def test_episode_end_stops_bootstrapping(device: str) -> None:
 @pytest.mark.parametrize("dev", DEVICES)
 def test_opcheck(dev: str) -> None:
     r, v, d, last = (x.contiguous() for x in rollout(1, 4, 40, dev))
-    torch.library.opcheck(_library.gae, (r, v, d, last, 0.99, 0.95))
-    torch.library.opcheck(_library.gae, (r, None, d, None, 0.9, 1.0))
+    torch.library.opcheck(_library.gae, (r, v, d, last, 0.99, 0.95, False))
+    torch.library.opcheck(_library.gae, (r, None, d, None, 0.9, 1.0, False))
+    tb = [x.T.contiguous() for x in (r, v, d)]
+    torch.library.opcheck(_library.gae, (tb[0], tb[1], tb[2], last, 0.99, 0.95, True))
 
 
 def test_bad_input_raises_op_input_error() -> None:

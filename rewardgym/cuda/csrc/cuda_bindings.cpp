@@ -8,9 +8,9 @@ namespace {
 std::tuple<at::Tensor, at::Tensor> gae_binding(const at::Tensor& rewards, const c10::optional<at::Tensor>& values,
                                                const at::Tensor& dones,
                                                const c10::optional<at::Tensor>& last_values, double gamma,
-                                               double lam) {
+                                               double lam, bool time_major) {
   return rewardgym::gae_cuda(rewards, values.value_or(at::Tensor()), dones, last_values.value_or(at::Tensor()),
-                             gamma, lam);
+                             gamma, lam, time_major);
 }
 
 }  // namespace

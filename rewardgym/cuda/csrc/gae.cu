@@ -1,4 +1,5 @@
-// GAE / discounted returns on the GPU: one warp per row, a warp-level affine scan over tiles of 32 steps.
+// GAE / discounted returns on the GPU: one warp per row, a warp-level affine scan over tiles of 32 steps
+// ((B, T) layout); one thread per column for time-major (T, B) data.
 //
 // The recursion A[t] = delta[t] + c[t] * A[t+1] (c[t] = gamma * lam * (1 - done[t])) is a composition of
 // affine maps, which is associative: each lane holds the map of one step, five shuffle rounds compose the maps
@@ -65,6 +66,31 @@ __global__ void __launch_bounds__(kGaeThreads)
   }
 }
 
+// Time-major (T, B) data: one thread per column walks t backwards; neighbouring threads read neighbouring
+// columns, so every step's loads and stores are coalesced.
+template <typename scalar_t>
+__global__ void __launch_bounds__(kGaeThreads)
+    gae_time_major_kernel(const scalar_t* __restrict__ rewards, const scalar_t* __restrict__ values,
+                          const bool* __restrict__ dones, const scalar_t* __restrict__ last_values,
+                          scalar_t* __restrict__ adv, scalar_t* __restrict__ ret, int64_t B, int64_t T, double gamma,
+                          double lam) {
+  for (int64_t b = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; b < B;
+       b += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    double next_value = last_values ? static_cast<double>(last_values[b]) : 0.0;
+    double next_adv = 0.0;
+    for (int64_t t = T - 1; t >= 0; --t) {
+      const int64_t i = t * B + b;
+      const double value = values ? static_cast<double>(values[i]) : 0.0;
+      const double live = dones[i] ? 0.0 : 1.0;
+      const double delta = static_cast<double>(rewards[i]) + gamma * next_value * live - value;
+      next_adv = delta + gamma * lam * live * next_adv;
+      adv[i] = static_cast<scalar_t>(next_adv);
+      ret[i] = static_cast<scalar_t>(next_adv + value);
+      next_value = value;
+    }
+  }
+}
+
 void check_same(const at::Tensor& t, const at::Tensor& like, const char* name) {
   TORCH_CHECK(t.device() == like.device(), name, " must be on ", like.device(), ", got ", t.device());
   TORCH_CHECK(t.is_contiguous(), name, " must be contiguous");
@@ -74,14 +100,15 @@ void check_same(const at::Tensor& t, const at::Tensor& like, const char* name) {
 
 std::tuple<at::Tensor, at::Tensor> gae_cuda(const at::Tensor& rewards, const at::Tensor& values,
                                             const at::Tensor& dones, const at::Tensor& last_values, double gamma,
-                                            double lam) {
+                                            double lam, bool time_major) {
   TORCH_CHECK(rewards.is_cuda(), "rewards must be a CUDA tensor, got ", rewards.device());
-  TORCH_CHECK(rewards.dim() == 2 && rewards.is_contiguous(), "rewards must be a contiguous (B, T) tensor");
+  TORCH_CHECK(rewards.dim() == 2 && rewards.is_contiguous(), "rewards must be a contiguous 2-D tensor");
   TORCH_CHECK(rewards.scalar_type() == at::kFloat || rewards.scalar_type() == at::kDouble,
               "rewards must be float32 or float64, got ", rewards.scalar_type());
   check_same(dones, rewards, "dones");
   TORCH_CHECK(dones.scalar_type() == at::kBool && dones.sizes() == rewards.sizes(), "dones must be bool (B, T)");
-  const int64_t B = rewards.size(0), T = rewards.size(1);
+  const int64_t B = time_major ? rewards.size(1) : rewards.size(0);
+  const int64_t T = time_major ? rewards.size(0) : rewards.size(1);
   if (values.defined()) {
     check_same(values, rewards, "values");
     TORCH_CHECK(values.sizes() == rewards.sizes() && values.scalar_type() == rewards.scalar_type(),
@@ -96,8 +123,19 @@ std::tuple<at::Tensor, at::Tensor> gae_cuda(const at::Tensor& rewards, const at:
   auto adv = at::empty_like(rewards);
   auto ret = at::empty_like(rewards);
   if (B == 0 || T == 0) return {adv, ret};
-  const int64_t blocks = std::min<int64_t>((B + kRowsPerBlock - 1) / kRowsPerBlock, int64_t(1) << 20);
   const cudaStream_t stream = c10::cuda::getCurrentCUDAStream();
+  if (time_major) {
+    const int64_t blocks = std::min<int64_t>((B + kGaeThreads - 1) / kGaeThreads, int64_t(1) << 20);
+    AT_DISPATCH_FLOATING_TYPES(rewards.scalar_type(), "gae_cuda_time_major", [&] {
+      gae_time_major_kernel<scalar_t><<<static_cast<unsigned>(blocks), kGaeThreads, 0, stream>>>(
+          rewards.data_ptr<scalar_t>(), values.defined() ? values.data_ptr<scalar_t>() : nullptr,
+          dones.data_ptr<bool>(), last_values.defined() ? last_values.data_ptr<scalar_t>() : nullptr,
+          adv.data_ptr<scalar_t>(), ret.data_ptr<scalar_t>(), B, T, gamma, lam);
+    });
+    C10_CUDA_KERNEL_LAUNCH_CHECK();
+    return {adv, ret};
+  }
+  const int64_t blocks = std::min<int64_t>((B + kRowsPerBlock - 1) / kRowsPerBlock, int64_t(1) << 20);
   AT_DISPATCH_FLOATING_TYPES(rewards.scalar_type(), "gae_cuda", [&] {
     gae_kernel<scalar_t><<<static_cast<unsigned>(blocks), kGaeThreads, 0, stream>>>(
         rewards.data_ptr<scalar_t>(), values.defined() ? values.data_ptr<scalar_t>() : nullptr,
