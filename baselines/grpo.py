@@ -310,6 +310,7 @@ def train(config: GRPOConfig) -> GRPOResult:
                 grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
                 optimizer.step()
         sampler.sync(model)
+        loss_value = float(loss.detach())
         spent += time.perf_counter() - t0
         tokens += int(mask.sum())
         result.train_reward.append(float(rewards.mean()))
@@ -317,15 +318,15 @@ def train(config: GRPOConfig) -> GRPOResult:
             writer.add_scalar("charts/train_reward", float(rewards.mean()), step + 1)
             writer.add_scalar("charts/train_success", float(np.mean([e.success for e in episodes])), step + 1)
             writer.add_scalar("charts/policy_tokens", float(mask.sum()) / len(episodes), step + 1)
-            writer.add_scalar("losses/loss", float(loss.detach()), step + 1)
+            writer.add_scalar("losses/loss", loss_value, step + 1)
             writer.add_scalar("losses/grad_norm", float(grad_norm), step + 1)
             for k, v in stats.items():
                 writer.add_scalar(f"losses/{k}", v, step + 1)
             for name in episodes[0].terms:
                 writer.add_scalar(f"rewards/{name}", float(np.mean([e.terms.get(name, 0.0) for e in episodes])),
                                   step + 1)
-        if not np.isfinite(float(loss)):
-            raise FloatingPointError(f"step {step + 1}: the loss is {float(loss)}")
+        if not np.isfinite(loss_value):
+            raise FloatingPointError(f"step {step + 1}: the loss is {loss_value}")
         if (step + 1) % max(config.eval_every, 1) == 0 or step + 1 == config.steps:
             run_eval(step + 1)
         if ckpt is not None and config.checkpoint_every and ((step + 1) % config.checkpoint_every == 0
@@ -348,7 +349,7 @@ def train(config: GRPOConfig) -> GRPOResult:
     result.peak_memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if device.type == "cuda":
         result.extra["peak_cuda_memory_mb"] = torch.cuda.max_memory_allocated() / 2**20
-    result.extra["final_loss"] = float(loss) if config.steps > start_step else float("nan")
+    result.extra["final_loss"] = loss_value if config.steps > start_step else float("nan")
     return result
 
 
