@@ -6,6 +6,7 @@ The hierarchy lets callers catch broadly (``except RewardGymError``) or narrowly
 - :class:`RewardSpecError`: a malformed dict/YAML reward spec.
 - :class:`RewardComputationError`: a reward function failed on a batch (never silently 0).
 - :class:`InvalidActionError`: an action outside the env's action space.
+- :class:`EpisodeStateError`: ``step()`` with no episode running (before ``reset()``, or after it ended).
 - :class:`EnvConfigError`: bad constructor kwargs for an env.
 - :class:`SandboxError`: the sandbox could not run a program (not: the program failed).
 - :class:`MissingDependencyError`: an optional extra is not installed; names the install command.
@@ -20,6 +21,7 @@ from __future__ import annotations
 __all__ = [
     "DuplicateRewardError",
     "EnvConfigError",
+    "EpisodeStateError",
     "FamilyError",
     "InvalidActionError",
     "MissingDependencyError",
@@ -57,6 +59,11 @@ class RewardComputationError(RewardGymError, RuntimeError):
 
 class InvalidActionError(RewardGymError, ValueError):
     """An action outside the environment's action space."""
+
+
+class EpisodeStateError(InvalidActionError):
+    """``step()`` was called with no episode running: before the first ``reset()``, or after the episode
+    ended (terminated or truncated). Call ``reset()`` to start the next one."""
 
 
 class EnvConfigError(RewardGymError, ValueError):

@@ -50,6 +50,8 @@ def to_tensor(value: Any, *, device: torch.device | str | None = None, dtype: to
         return {k: to_tensor(v, device=device, dtype=dtype) for k, v in value.items()}
     elif isinstance(value, (list, tuple)) and value and _is_numeric_row(value[0]):
         out = torch.as_tensor(np.asarray(value))
+    elif isinstance(value, tuple):
+        return list(value)  # text from a vector env's Tuple space: a list of str like every text field
     else:
         return value
     if dtype is not None or device is not None:

@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -108,25 +109,42 @@ class Reward:
                 f"reward {self.display_name!r} returned shape {tuple(value.shape)}; expected ({n},)"
             )
         if value.dtype != torch.float32:
-            value = value.to(torch.float32)
+            raise RewardComputationError(
+                f"reward {self.display_name!r} returned dtype {value.dtype}; rewards return float32 "
+                "(convert with .float() or build the tensor with dtype=torch.float32)"
+            )
         return value
 
     def _check_no_nan(self, value: torch.Tensor, terms: dict[str, torch.Tensor]) -> None:
-        """Raise if ``value`` has NaN although this reward does not document NaN outputs.
+        """Raise if ``value`` has ±inf, or NaN although this reward does not document NaN outputs; the message
+        names the terms where the bad values come from.
 
-        One reduction in the common case: the sum is NaN whenever a value is (and, rarely, when +inf meets
-        -inf, which the exact check then clears).
+        One reduction in the common case: the sum is finite only when every value is.
         """
-        if self.may_return_nan or not value.numel():
+        if not value.numel():
             return
-        total = float(value.sum())
-        if total == total or not bool(torch.isnan(value).any()):
+        if self.may_return_nan:
+            if bool(torch.isinf(value).any()):
+                self._raise_bad(value, terms, torch.isinf(value), "±inf")
             return
-        rows = torch.nonzero(torch.isnan(value)).flatten()
-        culprits = [k for k, v in terms.items() if v.shape == value.shape and bool(torch.isnan(v[rows]).any())]
+        if math.isfinite(float(value.sum())):
+            return
+        if bool(torch.isinf(value).any()):
+            self._raise_bad(value, terms, torch.isinf(value), "±inf")
+        if bool(torch.isnan(value).any()):
+            self._raise_bad(value, terms, torch.isnan(value), "NaN", " but does not document NaN outputs")
+
+    def _raise_bad(
+        self, value: torch.Tensor, terms: dict[str, torch.Tensor], bad: torch.Tensor, what: str, why: str = ""
+    ) -> None:
+        rows = torch.nonzero(bad).flatten()
+        check = torch.isinf if what == "±inf" else torch.isnan
+        culprits = [
+            k for k, v in terms.items() if v.shape == value.shape and k != "total" and bool(check(v[rows]).any())
+        ]
+        named = f"; {what} in terms {culprits}" if culprits and culprits != [self.display_name] else ""
         raise RewardComputationError(
-            f"reward {self.display_name!r} returned NaN for rows {rows.tolist()[:10]} but does not document NaN "
-            f"outputs" + (f"; NaN in terms {culprits}" if culprits and culprits != [self.display_name] else "")
+            f"reward {self.display_name!r} returned {what} for rows {rows.tolist()[:10]}{why}{named}"
         )
 
     def _run(self, batch: Any, *, check_nan: bool = True) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:

@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -63,6 +64,16 @@ def _batch_type_of(rewards: Sequence[Reward], *, allow_mixed: bool = False, what
     return (kinds.pop() if kinds else None), False
 
 
+def _finite(what: str, value: Any) -> float:
+    """``value`` as a finite float, else a :class:`RewardSpecError` naming ``what``."""
+    if isinstance(value, bool) or not hasattr(value, "__float__"):
+        raise RewardSpecError(f"{what} must be a finite number, got {value!r}")
+    out = float(value)
+    if not math.isfinite(out):
+        raise RewardSpecError(f"{what} must be a finite number, got {value!r}")
+    return out
+
+
 class WeightedSum(Reward):
     """``total = Σ wᵢ · termᵢ``. A weight of 0 keeps the term as a logged metric only.
 
@@ -96,7 +107,7 @@ class WeightedSum(Reward):
         if nan not in ("skip", "propagate"):
             raise RewardSpecError(f"nan must be 'skip' or 'propagate', got {nan!r}")
         self.terms = dict(items)
-        self.weights = {k: float(weights.get(k, 1.0)) for k in names}
+        self.weights = {k: _finite(f"weight of {k!r}", weights.get(k, 1.0)) for k in names}
         self.nan = nan
         self.batch_type, self.mixed = _batch_type_of([r for _, r in items], allow_mixed=True)  # type: ignore[misc]
         self.may_return_nan = any(r.may_return_nan for _, r in items)
@@ -170,8 +181,8 @@ class Gate(Reward):
     def __init__(self, gate: Any, inner: Any, *, threshold: float = 0.5, otherwise: float = 0.0) -> None:
         self.gate = as_reward(gate)
         self.inner = as_reward(inner)
-        self.threshold = float(threshold)
-        self.otherwise = float(otherwise)
+        self.threshold = _finite("Gate threshold", threshold)
+        self.otherwise = _finite("Gate otherwise", otherwise)
         self.batch_type, _ = _batch_type_of([self.gate, self.inner], what="Gate")  # type: ignore[misc]
         self.may_return_nan = self.inner.may_return_nan
         self.row_independent = self.gate.row_independent and self.inner.row_independent
@@ -191,6 +202,8 @@ class Clip(Reward):
     def __init__(self, inner: Any, low: float | None = None, high: float | None = None) -> None:
         if low is None and high is None:
             raise RewardSpecError("Clip needs low, high, or both")
+        if any(v is not None and math.isnan(float(v)) for v in (low, high)):
+            raise RewardSpecError(f"Clip bounds must be numbers or None, got low={low}, high={high}")
         if low is not None and high is not None and low > high:
             raise RewardSpecError(f"Clip needs low <= high, got low={low}, high={high}")
         self.inner = as_reward(inner)

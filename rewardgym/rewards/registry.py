@@ -5,7 +5,8 @@ Registering a name twice raises :class:`~rewardgym.errors.DuplicateRewardError`;
 :class:`~rewardgym.errors.UnknownRewardError` with close-match suggestions.
 
 Third-party packages add rewards through the ``rewardgym.rewards`` entry-point group, loaded on first
-look-up. An entry point either names a module (importing it registers its rewards) or a factory
+look-up; a plugin that fails to load is skipped with a :class:`RewardPluginWarning` naming it. An entry
+point either names a module (importing it registers its rewards) or a factory
 (registered under the entry point's name)::
 
     [project.entry-points."rewardgym.rewards"]
@@ -31,6 +32,7 @@ import difflib
 import inspect
 import re
 import types
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +42,7 @@ from rewardgym.rewards.base import Reward, as_reward
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "RewardPluginWarning",
     "RewardSpec",
     "list_rewards",
     "make_reward",
@@ -49,6 +52,11 @@ __all__ = [
 ]
 
 ENTRY_POINT_GROUP = "rewardgym.rewards"
+
+
+class RewardPluginWarning(UserWarning):
+    """A third-party reward plugin (``rewardgym.rewards`` entry point) failed to load and was skipped."""
+
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)+-v\d+$")
 
 RewardFactory = Callable[..., Any]
@@ -139,11 +147,20 @@ def _load_entry_points() -> None:
     from importlib.metadata import entry_points
 
     for ep in entry_points(group=ENTRY_POINT_GROUP):
-        obj = ep.load()
-        if isinstance(obj, types.ModuleType):
-            continue  # importing the module registered its rewards
-        if ep.name not in _REGISTRY:
-            register_reward(ep.name)(obj)
+        try:
+            obj = ep.load()
+            if isinstance(obj, types.ModuleType):
+                continue  # importing the module registered its rewards
+            if ep.name not in _REGISTRY:
+                register_reward(ep.name)(obj)
+        except Exception as exc:  # a broken plugin must not take the rest of the registry down
+            dist = getattr(getattr(ep, "dist", None), "name", None) or "an installed package"
+            warnings.warn(
+                f"reward plugin {ep.name!r} = {ep.value!r} (from {dist}, entry-point group {ENTRY_POINT_GROUP!r}) "
+                f"failed to load and was skipped: {type(exc).__name__}: {exc}",
+                RewardPluginWarning,
+                stacklevel=2,
+            )
 
 
 def reward_spec(name: str) -> RewardSpec:

@@ -18,6 +18,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -63,8 +64,8 @@ def _sum_terms(node: Any, path: str) -> tuple[dict[str, Reward], dict[str, float
         if key in terms:
             raise RewardSpecError(f"{p}: duplicate term name {key!r}; give one of them an 'as' name")
         weight = entry.get("weight", 1.0)
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)):
-            raise RewardSpecError(f"{p}: weight for {key!r} must be a number, got {weight!r}")
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight):
+            raise RewardSpecError(f"{p}: weight for {key!r} must be a finite number, got {weight!r}")
         terms[key], weights[key] = reward, float(weight)
     return terms, weights
 

@@ -13,7 +13,7 @@ import rewardgym
 from rewardgym.envs.web.env import CHARSET, WebEnv
 from rewardgym.envs.web.policies import RandomPolicy
 from rewardgym.envs.web.tasks import APPS, TaskGenerator
-from rewardgym.errors import EnvConfigError
+from rewardgym.errors import EnvConfigError, EpisodeStateError
 from rewardgym.rewards.base import FunctionReward
 from rewardgym.types import Episodes
 
@@ -128,8 +128,10 @@ def test_random_text_actions_never_crash(shop: WebEnv) -> None:
     shop.reset(seed=1)
     shop.action_space.seed(0)
     for _ in range(50):
-        obs, *_ = shop.step(shop.action_space.sample())
+        obs, _, terminated, truncated, _ = shop.step(shop.action_space.sample())
         assert obs in shop.observation_space
+        if terminated or truncated:
+            shop.reset()
 
 
 def test_typing_selecting_and_submitting_a_form(shop: WebEnv) -> None:
@@ -257,7 +259,7 @@ def test_bad_constructor_arguments() -> None:
             WebEnv(**kwargs)
     env = WebEnv("shop")
     try:
-        with pytest.raises(EnvConfigError, match="reset"):
+        with pytest.raises(EpisodeStateError, match="before reset"):
             env.step("back()")
         with pytest.raises(EnvConfigError, match="is a 'mail' task"):
             env.reset(options={"task": TaskGenerator("mail").sample(0)})

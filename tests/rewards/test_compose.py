@@ -72,10 +72,27 @@ def test_undocumented_nan_in_a_term_is_caught_and_named() -> None:
         WeightedSum({"clipped": Clip(leaky, low=0.0), "half": const})(b)
 
 
-def test_opposite_infinities_are_not_mistaken_for_nan() -> None:
+def test_infinities_are_rejected_naming_the_term_and_not_mistaken_for_nan() -> None:
     inf = FunctionReward(lambda b: b.env_reward * 1.0, name="inf")
-    out = WeightedSum({"inf": inf, "half": const})(batch([float("inf"), float("-inf"), 1.0])).tolist()
-    assert out == [float("inf"), float("-inf"), 1.5]
+    total = WeightedSum({"inf": inf, "half": const})
+    with pytest.raises(RewardComputationError, match=r"returned ±inf for rows \[0, 1\]; ±inf in terms \['inf'\]"):
+        total(batch([float("inf"), float("-inf"), 1.0]))
+    with pytest.raises(RewardComputationError, match="'inf' returned ±inf for rows"):
+        inf(batch([1.0, float("inf")]))
+    metric = WeightedSum({"inf": inf, "half": const}, weights={"inf": 0.0})  # a logged metric is checked too
+    with pytest.raises(RewardComputationError, match="'inf' returned ±inf"):
+        metric(batch([float("-inf"), 1.0]))
+    maybe = FunctionReward(lambda b: b.env_reward * 1.0, name="maybe", may_return_nan=True)
+    assert math.isnan(maybe(batch([float("nan"), 1.0]))[0])
+    with pytest.raises(RewardComputationError, match="'maybe' returned ±inf"):
+        maybe(batch([float("nan"), float("inf")]))
+
+
+def test_outputs_other_than_float32_are_rejected() -> None:
+    for dtype in (torch.float64, torch.int64, torch.bool):
+        r = FunctionReward(lambda b, d=dtype: torch.ones(len(b), dtype=d), name="typed")
+        with pytest.raises(RewardComputationError, match=f"dtype {dtype}; rewards return float32"):
+            r(batch([1.0, 2.0]))
 
 
 def test_weighted_sum_never_returns_a_term_tensor_as_its_total() -> None:

@@ -27,6 +27,7 @@ import gymnasium as gym
 from gymnasium import spaces
 
 from rewardgym.envs.code.tasks import CodeTask, load_tasks
+from rewardgym.envs.guard import EpisodeGuard
 from rewardgym.errors import EnvConfigError, InvalidActionError
 from rewardgym.types import Episodes
 
@@ -56,6 +57,17 @@ def parse_action(action: str) -> tuple[str, str] | None:
         return None
     kind, body = tags[0]
     return kind, extract_code(body)
+
+
+def _check_encodable(action: str) -> None:
+    """Raise (before the turn is counted) for text that cannot be written to a file: a lone surrogate."""
+    try:
+        action.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidActionError(
+            f"Code-v0 action has a character that is not valid Unicode text ({action[exc.start]!r}, a lone "
+            f"surrogate, at position {exc.start}); send valid UTF-8 text. The turn was not counted"
+        ) from None
 
 
 def _clip(text: str, limit: int) -> str:
@@ -126,7 +138,7 @@ class CodeEnv(gym.Env[str, str]):
         self._errors = 1
         self._return = 0.0
         self._last_obs = ""
-        self._started = False
+        self._guard = EpisodeGuard("rewardgym/Code-v0")
 
     # ------------------------------------------------------------------------------------- sandbox
 
@@ -162,7 +174,7 @@ class CodeEnv(gym.Env[str, str]):
         else:
             self.task = self.tasks[int(self.np_random.integers(len(self.tasks)))]
         self.turn, self.transcript, self.submission, self._errors, self._return = 0, [], None, 1, 0.0
-        self._started = True
+        self._guard.start()
         text = (
             f"Task {self.task.task_id}: write the Python function `{self.task.entry_point}`.\n\n"
             f"{self.task.prompt}\n\n{FORMAT_HELP}\nYou have {self.max_turns} turns."
@@ -175,6 +187,8 @@ class CodeEnv(gym.Env[str, str]):
             raise InvalidActionError(
                 f"Code-v0 actions are text (str) such as '<run>print(1)</run>', got {type(action).__name__}"
             )
+        self._guard.check()
+        _check_encodable(action)
         self.turn += 1
         parsed = parse_action(action) if len(action) <= self.max_action_chars else None
         reward, terminated, pass_rate, n_tests = 0.0, False, 0.0, 0
@@ -198,6 +212,7 @@ class CodeEnv(gym.Env[str, str]):
         info = self._info(kind, pass_rate, n_tests)
         info["prev_exec_errors"] = prev
         self._return += float(reward)
+        self._guard.finish(terminated, truncated)
         return self._last_obs, float(reward), terminated, truncated, info
 
     def _info(self, kind: str, pass_rate: float, n_tests: int) -> dict[str, Any]:
@@ -252,7 +267,7 @@ class CodeEnv(gym.Env[str, str]):
         Raises:
             EnvConfigError: before the first ``reset()``.
         """
-        if not self._started:
+        if not (self._guard.running or self.turn):
             raise EnvConfigError("call reset() before episode(): no episode has started")
         task = self.task
         return Episodes.from_rows(

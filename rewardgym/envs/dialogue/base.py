@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from rewardgym.envs.dialogue.text import CHARSET, TextObservation, clip_lines, sanitize
+from rewardgym.envs.guard import EpisodeGuard
 from rewardgym.errors import EnvConfigError, InvalidActionError, require
 
 require("pettingzoo", "multiagent")
@@ -142,6 +143,7 @@ class DialogueEnv(ParallelEnv[str, str, str]):
         self._malformed: dict[str, bool] = {}
         self._over = ""
         self._first_obs: dict[str, str] = {}
+        self._guard = EpisodeGuard(self.env_id)
 
     # ----------------------------------------------------------------- hooks for subclasses
     def _new_episode(self, rng: np.random.Generator, options: Mapping[str, Any]) -> str:
@@ -191,6 +193,7 @@ class DialogueEnv(ParallelEnv[str, str, str]):
         self._malformed = dict.fromkeys(self.possible_agents, False)
         self._over = ""
         self._speaker = self._new_episode(self._rng, dict(options or {}))
+        self._guard.start()
         observations = self._observe_all()
         self._first_obs = {a: str(o) for a, o in observations.items()}
         return observations, self._infos()
@@ -200,7 +203,7 @@ class DialogueEnv(ParallelEnv[str, str, str]):
     ) -> tuple[dict[str, str], dict[str, float], dict[str, bool], dict[str, bool], dict[str, dict[str, Any]]]:
         """Deliver the speaker's message; the other agents' actions are ignored."""
         if not self.agents:
-            raise InvalidActionError("this dialogue is over (no live agents); call reset() before step()")
+            self._guard.fail()
         if not isinstance(actions, Mapping):
             raise InvalidActionError(f"step() takes a dict {{agent: message}}, got {type(actions).__name__}")
         unknown = sorted(set(map(str, actions)) - set(self.agents))
@@ -255,6 +258,7 @@ class DialogueEnv(ParallelEnv[str, str, str]):
         truncations = dict.fromkeys(live, bool(truncated))
         if outcome.terminated or truncated:
             self.agents = []
+            self._guard.finish(outcome.terminated, truncated)
         if self.render_mode == "human":
             self.render()
         return observations, rewards, terminations, truncations, infos

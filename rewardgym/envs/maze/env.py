@@ -47,6 +47,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from rewardgym.envs.guard import EpisodeGuard
 from rewardgym.envs.maze.generator import AGENT, WALL, GoalMode, Maze, generate_maze, validate_maze_config
 from rewardgym.envs.maze.render import ansi_frame, rgb_frame
 from rewardgym.errors import EnvConfigError, InvalidActionError
@@ -132,6 +133,7 @@ class MazeEnv(gym.Env[np.ndarray, np.int64]):
             raise EnvConfigError(f"flat_obs must be a bool, got {flat_obs!r}")
         self.flat_obs = bool(flat_obs)
         self.size = int(size)
+        self._guard = EpisodeGuard("rewardgym/Maze-v0")
         self.view_radius = None if view_radius is None else int(view_radius)
         self.goal_mode = goal
         self.extra_openings = float(extra_openings)
@@ -228,6 +230,7 @@ class MazeEnv(gym.Env[np.ndarray, np.int64]):
             self._load(generate_maze(self.np_random, self.size, extra_openings=extra, goal=goal))
         self._pos = self._start_flat(options)
         self._steps = 0
+        self._guard.start()
         d = int(self._dist[self._pos])
         return self._obs(), self._info(d, False)
 
@@ -239,8 +242,8 @@ class MazeEnv(gym.Env[np.ndarray, np.int64]):
             raise action_error(action) from None
         if not 0 <= a < 4:
             raise action_error(action)
-        if self.maze is None:
-            raise gym.error.ResetNeeded("call reset() before step()")
+        if not self._guard.running:
+            self._guard.fail()
         prev = int(self._dist[self._pos])
         target = self._pos + self._delta[a]
         bumped = bool(self._dist[target] < 0)
@@ -249,7 +252,10 @@ class MazeEnv(gym.Env[np.ndarray, np.int64]):
         self._steps += 1
         info = self._info(prev, bumped)
         success = info["success"]
-        return self._obs(), float(success), success, self._steps >= self.max_steps, info
+        truncated = self._steps >= self.max_steps
+        if success or truncated:
+            self._guard.finish(success, truncated)
+        return self._obs(), float(success), success, truncated, info
 
     def render(self) -> np.ndarray | str | None:  # type: ignore[override]
         """An RGB frame (``"rgb_array"``) or a text picture (``"ansi"``) of the whole maze."""

@@ -43,6 +43,7 @@ __all__ = [
     "FREE",
     "GOAL",
     "GOAL_MODES",
+    "MAX_SIZE",
     "WALL",
     "GoalMode",
     "Maze",
@@ -57,12 +58,21 @@ GoalMode = Literal["random", "far", "corner"]
 GOAL_MODES: tuple[str, ...] = ("random", "far", "corner")
 
 
+MAX_SIZE = 1001
+"""Largest maze side accepted: larger grids do not fit in memory with their distance maps and renderings."""
+
+
 def validate_maze_config(size: object, goal: object, extra_openings: object) -> None:
     """Raise :class:`~rewardgym.errors.EnvConfigError` unless the maze parameters are valid."""
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 5 or size % 2 == 0:
         raise EnvConfigError(
             "maze size must be an odd integer >= 5 (walls on even rows/cols; size 9 = 4x4 cells), "
             f"got {size!r}"
+        )
+    if size > MAX_SIZE:
+        raise EnvConfigError(
+            f"maze size must be at most {MAX_SIZE} (a {MAX_SIZE}x{MAX_SIZE} grid already has "
+            f"{(MAX_SIZE // 2) ** 2:,} cells), got {size!r}"
         )
     if goal not in GOAL_MODES:
         raise EnvConfigError(f"unknown goal mode {goal!r}; expected one of {list(GOAL_MODES)}")

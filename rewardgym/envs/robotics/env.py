@@ -80,6 +80,7 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 
+from rewardgym.envs.guard import EpisodeGuard
 from rewardgym.envs.robotics.render import FrameRenderer
 from rewardgym.envs.robotics.sim import ArmSim
 from rewardgym.envs.robotics.tasks import PushSim, ReachSim
@@ -133,6 +134,7 @@ class RoboticsEnv(gym.Env[np.ndarray, np.ndarray]):
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, (self.sim.obs_dim,), np.float64)
         self.action_space = gym.spaces.Box(-1.0, 1.0, (self.sim.nu,), np.float32)
         self._rows = np.zeros(1, dtype=np.int64)
+        self._guard = EpisodeGuard(type(self).__name__)
 
     @property
     def dt(self) -> float:
@@ -144,14 +146,17 @@ class RoboticsEnv(gym.Env[np.ndarray, np.ndarray]):
     ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
         self.sim.reset_rows(self._rows, [self.np_random], options)
+        self._guard.start()
         return self.sim.observe()[0], row_info(self.sim.info(), 0)
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         a = self.sim.check_actions(action, None)
+        self._guard.check()
         self.sim.step_rows(self._rows, a)
         info = self.sim.info()
         reward = float(self.sim.reward(info)[0])
         terminated = bool(self.sim.terminate_on_success and info["success"][0])
+        self._guard.finish(terminated, False)
         return self.sim.observe()[0], reward, terminated, False, row_info(info, 0)
 
     def render(self) -> np.ndarray | None:

@@ -42,6 +42,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from rewardgym.envs.guard import EpisodeGuard
 from rewardgym.envs.web.actions import ActionSyntaxError, parse_action
 from rewardgym.envs.web.backend import BACKENDS, Backend, make_backend
 from rewardgym.envs.web.dom import Node, ascii_text, hidden_in_tree
@@ -138,6 +139,7 @@ class WebEnv(gym.Env):
         self._backend: Backend | None = None
         self._closed = False
         self.task: WebTask | None = None
+        self._guard = EpisodeGuard(f"rewardgym/Web{app.capitalize()}-v0")
 
         text = {
             "goal": spaces.Text(MAX_GOAL, min_length=0, charset=CHARSET),
@@ -183,13 +185,13 @@ class WebEnv(gym.Env):
         self._steps, self._offset, self._answer, self._doc = 0, 0, None, self._backend.document
         self._transcript: list[dict[str, str]] = []
         self._ended = False
+        self._guard.start()
         self._last_outcome = self._outcome()
         return self._observation(feedback), self._info(self._last_outcome, "")
 
     def step(self, action: Any):
         """Apply one text action; see the module docstring for what is returned."""
-        if self.task is None or self._backend is None:
-            raise EnvConfigError("call reset() before step()")
+        self._guard.check()
         self._steps += 1
         feedback = self._execute(action)
         outcome = self._outcome()
@@ -197,6 +199,7 @@ class WebEnv(gym.Env):
         terminated = bool(outcome["committed"] or self._answer is not None)
         truncated = not terminated and self._steps >= self.max_steps
         self._ended = terminated or truncated
+        self._guard.finish(terminated, truncated)
         self._transcript.append(
             {"action": ascii_text(str(action))[:500], "url": self._url(), "feedback": feedback}
         )
