@@ -268,16 +268,22 @@ class ArmSim:
             pins.append((target, where, arr))
         return pins
 
-    def step_rows(self, rows: np.ndarray, actions: np.ndarray) -> None:
-        """Apply ``actions`` (already checked, one per row of ``rows``) for ``frame_skip`` physics steps."""
+    def step_rows(self, rows: np.ndarray | None, actions: np.ndarray) -> None:
+        """Apply ``actions`` (already checked, one per row of ``rows``; ``rows=None``: every row, in order) for
+        ``frame_skip`` physics steps."""
         self._tip = None
-        self.prev_action[rows] = self.action[rows]
-        self.action[rows] = actions
+        if rows is None:
+            self.prev_action[:] = self.action
+            self.action[:] = actions
+        else:
+            self.prev_action[rows] = self.action[rows]
+            self.action[rows] = actions
         if self._engine is not None:
-            every = len(rows) == self.num_envs and bool((rows == self._rows).all())
-            self._engine.step(None if every else rows, actions, self.frame_skip)
-            self._read_contacts(rows)
-        elif self._pool is not None and len(rows) >= 2 * self.num_threads:
+            self._engine.step(rows, actions, self.frame_skip)
+            self._read_contacts(self._rows if rows is None else rows)
+            return
+        rows = self._rows if rows is None else rows
+        if self._pool is not None and len(rows) >= 2 * self.num_threads:
             list(self._pool.map(self._advance, np.array_split(rows, self.num_threads)))
         else:
             self._advance(rows)

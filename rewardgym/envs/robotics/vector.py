@@ -160,18 +160,23 @@ class RoboticsVectorEnv(VectorEnv):
         a = sim.check_actions(actions, self.num_envs)
         same_step = self.metadata["autoreset_mode"] == AutoresetMode.SAME_STEP
         resetting = self._needs_reset.copy()
-        if resetting.any():
+        any_resetting = bool(resetting.any())
+        if any_resetting:
             self._reset(np.flatnonzero(resetting))
-        stepping = np.flatnonzero(~resetting)
-        sim.step_rows(stepping, a[stepping])
-        self._elapsed[stepping] += 1
+            stepping = np.flatnonzero(~resetting)
+            sim.step_rows(stepping, a[stepping])
+            self._elapsed[stepping] += 1
+        else:  # the common case: every sub-env steps, no index arrays needed
+            sim.step_rows(None, a)
+            self._elapsed += 1
         info = sim.info()
         reward = sim.reward(info)
         terminated = info["success"] & sim.terminate_on_success
         truncated = self._elapsed >= self.max_episode_steps
-        reward[resetting] = 0.0
-        terminated[resetting] = False
-        truncated[resetting] = False
+        if any_resetting:
+            reward[resetting] = 0.0
+            terminated[resetting] = False
+            truncated[resetting] = False
         done = terminated | truncated
         obs = sim.observe()
         extra: dict[str, Any] = {}
