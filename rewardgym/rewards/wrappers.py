@@ -36,7 +36,7 @@ from typing import Any, Literal
 import gymnasium as gym
 import numpy as np
 import torch
-from gymnasium.vector import AutoresetMode, VectorEnv, VectorWrapper
+from gymnasium.vector import AsyncVectorEnv, AutoresetMode, VectorEnv, VectorWrapper
 
 from rewardgym.errors import EnvConfigError, RewardSpecError
 from rewardgym.rewards.base import Reward, scores_episodes, scores_steps
@@ -178,8 +178,17 @@ class VectorRewardWrapper(VectorWrapper):
                 "sub-env in the step that ends it (autoreset_mode=SAME_STEP), so its episode is gone by then; "
                 "use autoreset_mode=NEXT_STEP (the default)"
             )
-        if self._score_episodes and hasattr(self.env.unwrapped, "envs"):
-            _check_yields_episodes(self.env.unwrapped.envs[0].unwrapped, self.reward_fn)
+        base = self.env.unwrapped
+        if self._score_episodes and hasattr(base, "envs"):
+            _check_yields_episodes(base.envs[0].unwrapped, self.reward_fn)
+        elif self._score_episodes and not (
+            callable(getattr(base, "episodes", None)) or isinstance(base, AsyncVectorEnv)
+        ):
+            raise EnvConfigError(
+                f"reward {self.reward_fn.display_name!r} scores finished episodes, but the vector env "
+                f"{type(base).__name__} does not yield them (no episodes(indices) method, see rewardgym.rollout); "
+                "use a per-step reward with it"
+            )
 
     def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None):
         obs, infos = self.env.reset(seed=seed, options=options)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gymnasium as gym
 import numpy as np
 import pytest
 import torch
@@ -132,6 +133,9 @@ def test_episode_rewards_need_an_env_with_the_protocol_and_next_step_autoreset()
     with pytest.raises(EnvConfigError, match="SAME_STEP"):
         rewardgym.wrap(same, Steps())
     rewardgym.wrap(same, Position())  # per-step rewards are fine
+    native = gym.make_vec("rewardgym/Maze-v0", num_envs=2, vectorization_mode="vector_entry_point")
+    with pytest.raises(EnvConfigError, match="does not yield them"):
+        rewardgym.wrap(native, Steps())
 
 
 def test_multi_agent_env_episode_reward_per_agent() -> None:
@@ -151,3 +155,20 @@ def test_multi_agent_env_episode_reward_per_agent() -> None:
     direct = reward(env.unwrapped.episode())
     assert [rewards["agent_0"], rewards["agent_1"]] == direct.tolist()
     assert infos["agent_1"]["reward_terms"]["share"] == direct[1].item()
+
+
+def test_async_vector_env_episodes_come_through_call() -> None:
+    from gymnasium.vector import AsyncVectorEnv
+
+    envs = rewardgym.wrap(AsyncVectorEnv([lambda: EpisodeLineEnv(length=4) for _ in range(2)]), Steps())
+    try:
+        envs.reset(seed=0)
+        paid = []
+        for _ in range(10):
+            _, reward, term, trunc, _ = envs.step(np.ones(2, dtype=np.int64))
+            done = term | trunc
+            paid += [float(r) for r in reward[done]]
+            assert (reward[~done] == 0).all()
+        assert paid and all(p >= 1 for p in paid)  # each is the finished episode's step count
+    finally:
+        envs.close()
