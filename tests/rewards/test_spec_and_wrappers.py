@@ -83,7 +83,7 @@ def test_nested_operators_build() -> None:
 @pytest.mark.parametrize(
     ("spec", "match"),
     [
-        ({"sum": {"line/progress-v0": "heavy"}}, r"weight for 'line/progress-v0' must be a number"),
+        ({"sum": {"line/progress-v0": "heavy"}}, r"weight for 'line/progress-v0' must be a finite number"),
         ({"gate": {"gate": "line/progress-v0"}}, r"spec.gate: 'gate' is missing \['inner'\]"),
         ({"clip": {"inner": "line/progress-v0", "lo": 0}}, r"unknown key\(s\) \['lo'\]"),
         ({"product": {}}, "unknown operator 'product'"),
