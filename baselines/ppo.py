@@ -42,6 +42,7 @@ from torch.distributions import Categorical, Normal
 
 import rewardgym
 from rewardgym.errors import EnvConfigError, require
+from rewardgym.training import Callback, Rollout  # the hooks every trainer shares
 
 
 @dataclass
@@ -126,39 +127,6 @@ class TrainResult:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
-
-
-@dataclass
-class Rollout:
-    """One rollout of ``T`` steps from ``N`` envs, as callbacks see it (obs in the env's own dtype)."""
-
-    obs: torch.Tensor
-    actions: torch.Tensor
-    next_obs: torch.Tensor
-    rewards: torch.Tensor
-    terminated: torch.Tensor
-    truncated: torch.Tensor
-    valid: torch.Tensor
-    """False on the reset steps of ``NEXT_STEP`` autoreset (not real transitions: no reward, no loss)."""
-    infos: dict[str, torch.Tensor]
-    global_step: int
-    iteration: int
-
-
-class Callback:
-    """Hooks into :func:`train`; override what you need."""
-
-    wants_infos: bool = False
-
-    def on_train_start(self, config: PPOConfig, envs: gym.vector.VectorEnv) -> None:
-        """Called once, after the envs are built and reset."""
-
-    def on_rollout_end(self, rollout: Rollout) -> dict[str, float] | None:
-        """Called after every rollout, before advantages; may overwrite ``rollout.rewards``."""
-        return None
-
-    def on_train_end(self, result: TrainResult) -> None:
-        """Called once with the finished result."""
 
 
 def layer_init(layer: nn.Linear, std: float = np.sqrt(2), bias: float = 0.0) -> nn.Linear:
@@ -591,7 +559,9 @@ def _stack_infos(rows: list[dict[str, np.ndarray]], device: torch.device) -> dic
 
 
 def _describe(reward: Any) -> Any:
-    return reward if reward is None or isinstance(reward, (str, dict)) else repr(reward)
+    from rewardgym.rewards.serialize import describe_reward
+
+    return describe_reward(reward)  # a spec that build_reward rebuilds, not a repr
 
 
 def parse_args(argv: list[str] | None = None) -> PPOConfig:
@@ -645,4 +615,6 @@ if __name__ == "__main__":
     res = train(parse_args())
     print(json.dumps({"final_success": res.final_success, "final_return": res.final_return,
                       "steps": res.train_steps, "wall_time_s": round(res.wall_time_s, 1),
-                      "device": res.device}))
+                      "device": res.device, "tensorboard": res.log_dir}))
+    if res.log_dir:
+        print(f"TensorBoard logs: {res.log_dir} (view them with `tensorboard --logdir {Path(res.log_dir).parent}`)")

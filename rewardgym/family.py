@@ -253,15 +253,18 @@ def _third_party() -> list[Family]:
     return out
 
 
-def families() -> Mapping[str, Family]:
+def families(*, reload: bool = False) -> Mapping[str, Family]:
     """Every family by name: the built-in ones, then third-party ones (cached after the first call).
+
+    Args:
+        reload: discover them again (e.g. after installing a family package in a running process).
 
     Raises:
         FamilyError: a built-in family folder is missing its declaration, or two families claim one name
             or one env id.
     """
     global _FAMILIES
-    if _FAMILIES is None:
+    if _FAMILIES is None or reload:
         found: dict[str, Family] = {}
         ids: dict[str, str] = {}
         for fam in _builtin() + _third_party():

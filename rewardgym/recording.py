@@ -29,9 +29,18 @@ Policy = Callable[[Any], Any]
 
 
 def frames_saved(n_frames: int, path: str | Path, *, strip: int = 8) -> int:
-    """How many of ``n_frames`` recorded frames :func:`save_frames` writes to ``path`` (all for a GIF)."""
-    if Path(path).suffix.lower() == ".png":
+    """How many of ``n_frames`` recorded frames the file :func:`save_frames` wrote at ``path`` holds.
+
+    A PNG strip holds at most ``strip`` of them; a GIF holds one per distinct run of frames (identical
+    consecutive frames are stored once, with their durations added), read back from the file when it exists.
+    """
+    p = Path(path)
+    if p.suffix.lower() == ".png":
         return len(np.unique(np.linspace(0, n_frames - 1, num=min(strip, n_frames)).round().astype(int)))
+    if p.is_file():
+        image = require("PIL.Image", "robotics", "pillow")
+        with image.open(p) as im:
+            return int(getattr(im, "n_frames", 1))
     return n_frames
 
 

@@ -23,6 +23,8 @@ import pytest
 
 from rewardgym.testing.components import component_status
 
+collect_ignore = ["fixtures"]  # third-party packages that tests install through entry points
+
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 

@@ -40,4 +40,5 @@ def test_checkers_report_failures() -> None:
     )
     with pytest.raises(CheckError, match="row-by-row"):
         check_reward_fn(leaky, batch)
-    assert check_all_envs(["rewardgym/NoSuchEnv-v0"])["rewardgym/NoSuchEnv-v0"].startswith("FamilyError: no family declares env")
+    verdict = check_all_envs(["rewardgym/NoSuchEnv-v0"])["rewardgym/NoSuchEnv-v0"]
+    assert verdict.startswith("FamilyError: no family declares env")

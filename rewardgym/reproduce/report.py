@@ -75,6 +75,18 @@ def _reward_text(reward: Any) -> str:
     return f"`{reward}`" if isinstance(reward, str) else f"`{json.dumps(reward)}`"
 
 
+def _quick_text(result: dict[str, Any], experiment: Experiment) -> list[str]:
+    budget, full = result["budget"], experiment.full
+    ran = sorted({r["variant"] for r in result["runs"]})
+    return [
+        f"A `--quick` run: {budget['total_timesteps']:,} env steps per run, {budget['seeds']} seed(s), "
+        f"variants {', '.join(ran)}. The full run (`rewardgym reproduce {experiment.name}`) trains every "
+        f"variant for {full.total_timesteps:,} env steps with {full.seeds} seeds; this quick run checks the "
+        "pipeline end to end and its numbers are not the full run's results.",
+        "",
+    ]
+
+
 def write_markdown(
     result: dict[str, Any],
     experiment: Experiment,
@@ -90,11 +102,13 @@ def write_markdown(
     runs = result["runs"]
     device = runs[0]["device"] if runs else "n/a"
     pct = f"{thr:.0%}"
+    quick = bool(result.get("quick"))
     lines = [
-        f"# {experiment.title}",
+        f"# {experiment.title}" + (" — quick run" if quick else ""),
         "",
         f"Produced by `{command}` on {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}.",
         "",
+        *(_quick_text(result, experiment) if quick else []),
         f"| variant | final success (mean ± std) | env steps to {pct} success | preference queries | "
         "wall time per run | seeds |",
         "|---|---|---|---|---|---|",
@@ -144,7 +158,11 @@ def write_markdown(
             )
         if v.env_kwargs or v.ppo:
             lines[-1] += f" — this variant only: env `{json.dumps(v.env_kwargs)}`, PPO `{json.dumps(v.ppo)}`"
-    lines += [f"- {note}" for note in experiment.notes]
+    if quick and experiment.notes:
+        lines.append("- design notes of the experiment (they describe the full run):")
+        lines += [f"  - {note}" for note in experiment.notes]
+    else:
+        lines += [f"- {note}" for note in experiment.notes]
     lines += [
         f"- device: {device}; {result['jobs']} parallel run(s), one torch thread each, on "
         f"{os.cpu_count()} CPU core(s) ({platform.machine()}, Python {platform.python_version()}); "

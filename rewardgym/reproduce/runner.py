@@ -1,8 +1,9 @@
 """Run an :class:`~rewardgym.reproduce.experiments.Experiment`: every (variant, seed) in parallel processes.
 
-Each run is one call of ``train()`` from the source tree's ``baselines/ppo.py`` (loaded by path, so
-``rewardgym reproduce`` needs a source checkout), in its own process with one torch thread. Runs report
-their env steps to the parent, which shows one progress bar for the whole experiment.
+Each run is one call of ``train()`` from the source tree's ``baselines/ppo.py`` (loaded by
+:func:`rewardgym.training.load_baseline`, so ``rewardgym reproduce`` needs a source checkout), in its own
+process with one torch thread. Runs report their env steps to the parent, which shows one progress bar for
+the whole experiment.
 
 Example:
     >>> from rewardgym.reproduce.experiments import EXPERIMENTS
@@ -13,49 +14,20 @@ Example:
 
 from __future__ import annotations
 
-import importlib.util
 import multiprocessing as mp
 import os
 import queue
-import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from rewardgym.errors import RewardGymError
 from rewardgym.reproduce.experiments import EXPERIMENTS, Experiment, Variant
+from rewardgym.training import Callback, load_ppo
 
 __all__ = ["load_ppo", "run_experiment", "run_one", "run_specs"]
-
-_PPO_MODULE = "rewardgym_baselines_ppo"
-
-
-def load_ppo() -> ModuleType:
-    """Import ``baselines/ppo.py`` from the source tree this ``rewardgym`` was installed from.
-
-    Raises:
-        RewardGymError: the package is installed without its source tree.
-    """
-    if _PPO_MODULE in sys.modules:
-        return sys.modules[_PPO_MODULE]
-    import rewardgym
-
-    path = Path(rewardgym.__file__).resolve().parent.parent / "baselines" / "ppo.py"
-    if not path.is_file():
-        raise RewardGymError(
-            f"rewardgym reproduce needs a source checkout: {path} does not exist. Clone the rewardgym "
-            "repository and install it with `pip install -e .` (the baselines/ folder is not packaged)."
-        )
-    spec = importlib.util.spec_from_file_location(_PPO_MODULE, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[_PPO_MODULE] = module
-    spec.loader.exec_module(module)
-    return module
-
 
 def run_specs(
     experiment: Experiment,
@@ -104,22 +76,16 @@ def _variant(spec: dict[str, Any]) -> Variant:
     return next(v for v in exp.variants if v.name == spec["variant"])
 
 
-class _Progress:
+class _Progress(Callback):
     """Callback that sends (run, env steps) to the parent process."""
 
     def __init__(self, channel: Any, key: str) -> None:
         self.channel, self.key, self.last = channel, key, 0
 
-    wants_infos = False
-
-    def on_train_start(self, config: Any, envs: Any) -> None: ...
-
     def on_rollout_end(self, rollout: Any) -> None:
         if self.channel is not None:
             self.channel.put((self.key, rollout.global_step - self.last))
         self.last = rollout.global_step
-
-    def on_train_end(self, result: Any) -> None: ...
 
 
 def run_one(spec: dict[str, Any], channel: Any = None) -> dict[str, Any]:

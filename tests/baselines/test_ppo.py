@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from rewardgym.errors import EnvConfigError
-from rewardgym.reproduce.runner import load_ppo
+from rewardgym.training import load_ppo
 
 ppo = load_ppo()
 ROOT = Path(__file__).resolve().parents[2]

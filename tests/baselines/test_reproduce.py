@@ -85,10 +85,9 @@ def test_cli_wiring_and_bad_arguments(capsys, tmp_path) -> None:
 
 def test_reproduce_needs_a_source_checkout(monkeypatch, tmp_path) -> None:
     from rewardgym.reproduce import runner
+    from rewardgym.training import BASELINES_ENV
 
-    monkeypatch.delitem(sys.modules, runner._PPO_MODULE, raising=False)
-    fake_pkg = tmp_path / "site-packages" / "rewardgym"
-    fake_pkg.mkdir(parents=True)
-    monkeypatch.setattr(rewardgym, "__file__", str(fake_pkg / "__init__.py"))
-    with pytest.raises(RewardGymError, match="needs a source checkout"):
+    monkeypatch.delitem(sys.modules, "rewardgym_baselines_ppo", raising=False)
+    monkeypatch.setenv(BASELINES_ENV, str(tmp_path / "site-packages" / "no-baselines"))
+    with pytest.raises(RewardGymError, match="clone the rewardgym repository"):
         runner.load_ppo()

@@ -8,7 +8,7 @@ import math
 import torch
 
 from rewardgym.rewards.synthesized import PPOFitness, SandboxRelabel, describe_env, extract_code
-from rewardgym.rewards.synthesized.fitness import load_ppo
+from rewardgym.training import load_ppo
 from tests.rewards import synth_candidates as C
 from tests.rewards import synth_fixtures
 

@@ -27,11 +27,12 @@ from rewardgym.errors import RewardSpecError
 from rewardgym.rewards.learned.model import RewardEnsemble
 from rewardgym.rewards.learned.oracle import PreferenceOracle
 from rewardgym.rewards.learned.segments import Segments
+from rewardgym.training import Callback
 
 __all__ = ["PreferenceLearner"]
 
 
-class PreferenceLearner:
+class PreferenceLearner(Callback):
     """Online preference-based reward learning as a training callback.
 
     Args:

@@ -18,15 +18,11 @@ Example:
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import math
-import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import torch
@@ -35,6 +31,7 @@ from rewardgym.errors import RewardComputationError, RewardGymError
 from rewardgym.rewards.synthesized.envspec import TaskSpec
 from rewardgym.rewards.synthesized.executor import RewardExecutor
 from rewardgym.rewards.synthesized.static import check_reward_source
+from rewardgym.training import Callback, load_ppo
 from rewardgym.types import Transitions
 
 __all__ = [
@@ -77,34 +74,7 @@ class FitnessEvaluator(Protocol):
         ...
 
 
-def load_ppo() -> Any:
-    """The ``baselines/ppo.py`` module (``import baselines.ppo``, else by path from the source checkout).
-
-    ``$REWARDGYM_PPO`` may point at the file.
-
-    Raises:
-        RewardGymError: the file cannot be found.
-    """
-    try:
-        return importlib.import_module("baselines.ppo")
-    except ImportError:
-        pass
-    path = Path(
-        os.environ.get("REWARDGYM_PPO") or Path(__file__).resolve().parents[3] / "baselines" / "ppo.py"
-    )
-    if not path.is_file():
-        raise RewardGymError(f"PPO fitness needs baselines/ppo.py; not found at {path} (set $REWARDGYM_PPO)")
-    spec = importlib.util.spec_from_file_location("rewardgym_baselines_ppo", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    import sys
-
-    sys.modules[spec.name] = module  # dataclasses need the module registered
-    spec.loader.exec_module(module)
-    return module
-
-
-class SandboxRelabel:
+class SandboxRelabel(Callback):
     """PPO callback: replaces each rollout's rewards with the candidate's, computed in the sandbox.
 
     Args:
