@@ -107,7 +107,8 @@ def record_episode(
         ``(frames, {"steps", "return", "success"})``; ``success`` is NaN when the env reports none.
     """
     own = isinstance(env, str)
-    if own:
+    e: gym.Env
+    if isinstance(env, str):
         kwargs = dict(env_kwargs or {})
         kwargs.update({k: v for k, v in (("width", width), ("height", height)) if v is not None})
         e = gym.make(env, render_mode="rgb_array", **kwargs)
@@ -115,6 +116,7 @@ def record_episode(
         e = env
     if e.render_mode != "rgb_array":
         raise EnvConfigError(f"recording needs render_mode='rgb_array', the env has {e.render_mode!r}")
+    act: Policy
     if isinstance(policy, str):
         if policy == "random":
             e.action_space.seed(seed)

@@ -91,10 +91,10 @@ def row_index(idx: Index) -> slice | torch.Tensor:
             return idx
         rows = idx.reshape(-1)
         return torch.nonzero(rows).flatten() if rows.dtype == torch.bool else rows.long()
-    rows = np.asarray(idx).reshape(-1)
-    if rows.dtype == np.bool_:
-        rows = np.flatnonzero(rows)
-    return torch.from_numpy(rows.astype(np.int64, copy=False))
+    arr = np.asarray(idx).reshape(-1)
+    if arr.dtype == np.bool_:
+        arr = np.flatnonzero(arr)
+    return torch.from_numpy(arr.astype(np.int64, copy=False))
 
 
 def index_field(value: Any, idx: Index) -> Any:
@@ -108,10 +108,10 @@ def index_field(value: Any, idx: Index) -> Any:
     if isinstance(value, torch.Tensor):
         rows = idx if idx.device == value.device else idx.to(value.device)
         return torch.index_select(value, 0, rows)  # far cheaper than advanced indexing on (B, ...) tensors
-    rows = idx.cpu().numpy()
+    picks = idx.cpu().numpy()
     if isinstance(value, np.ndarray):
-        return value.take(rows, axis=0)  # several times faster than value[rows] on (B, ...) arrays
-    return [value[i] for i in rows.tolist()]
+        return value.take(picks, axis=0)  # several times faster than value[picks] on (B, ...) arrays
+    return [value[i] for i in picks.tolist()]
 
 
 def stack_rows(rows: Sequence[Any]) -> Any:

@@ -15,12 +15,10 @@ Example:
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import multiprocessing as mp
 import os
 import resource
-import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -28,11 +26,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from rewardgym.errors import RewardGymError, require
+from rewardgym.errors import require
 
 __all__ = ["COMMON", "TASKS", "grpo_budget", "load_grpo", "reproduce_grpo", "run_one", "trl_reward_func"]
 
-_MODULE = "rewardgym_baselines_grpo"
 
 COMMON: dict[str, Any] = {"model": "smollm2", "prompts_per_step": 2, "group_size": 8, "max_new_tokens": 16,
                           "temperature": 0.7, "learning_rate": 2e-5, "kl_coef": 0.0, "loss_agg": "token",
@@ -57,24 +54,14 @@ def grpo_budget(*, quick: bool, seeds: int | None = None, steps: int | None = No
 
 
 def load_grpo() -> ModuleType:
-    """Import ``baselines/grpo.py`` from the source tree this ``rewardgym`` was installed from.
+    """``baselines/grpo.py`` from the source checkout (:func:`rewardgym.training.load_baseline`).
 
     Raises:
         RewardGymError: the package is installed without its source tree.
     """
-    if _MODULE in sys.modules:
-        return sys.modules[_MODULE]
-    import rewardgym
+    from rewardgym.training import load_baseline
 
-    path = Path(rewardgym.__file__).resolve().parent.parent / "baselines" / "grpo.py"
-    if not path.is_file():
-        raise RewardGymError(f"rewardgym reproduce grpo needs a source checkout: {path} does not exist")
-    spec = importlib.util.spec_from_file_location(_MODULE, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[_MODULE] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_baseline("grpo")
 
 
 def trl_reward_func(task: Any) -> Any:

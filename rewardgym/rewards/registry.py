@@ -196,7 +196,7 @@ def make_reward(name: str, /, **kwargs: Any) -> Reward:
         pass  # builtins without a signature: let the call decide
     reward = as_reward(spec.factory(**kwargs))
     reward.name = name
-    reward.spec_kwargs = dict(kwargs)  # lets rewardgym.rewards.serialize write it back as a spec
+    setattr(reward, "spec_kwargs", dict(kwargs))  # noqa: B010 - read by rewardgym.rewards.serialize
     return reward
 
 

@@ -178,7 +178,7 @@ class LLMJudge(EpisodeRewardFn):
                 if any(v is None for v in vs) or sum(ws) <= 0:
                     records[i].score = float("nan")
                 else:
-                    records[i].score = sum(v * w for v, w in zip(vs, ws)) / sum(ws)  # type: ignore[misc]
+                    records[i].score = sum(v * w for v, w in zip(vs, ws)) / sum(ws)  # type: ignore[misc, operator]
         return records
 
     def evaluate(self, batch: Any) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:

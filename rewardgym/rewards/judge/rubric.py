@@ -61,6 +61,7 @@ def parse_rubric(rubric: Any) -> list[RubricItem]:
             f"{{'criterion': ..., 'weight': ...}} dicts; got {rubric!r}"
         )
     items: list[RubricItem] = []
+    text: Any
     for i, item in enumerate(rubric):
         if isinstance(item, str):
             text, weight = item, 1.0

@@ -100,6 +100,7 @@ class RewardModelConfig:
         if np.issubdtype(obs_space.dtype, np.integer) and np.isfinite(low).all() and np.isfinite(high).all():
             n = int(high.max() - low.min() + 1)
             values = n if n <= 32 else 0
+        act: dict[str, Any]
         if isinstance(action_space, gym.spaces.Discrete):
             act = {"n_actions": int(action_space.n)}
         elif isinstance(action_space, gym.spaces.Box):
@@ -168,6 +169,8 @@ class RewardEnsemble(nn.Module):
         torch.manual_seed(config.seed)
         self.members = nn.ModuleList(_Member(config) for _ in range(config.members))
         torch.random.set_rng_state(gen_state)
+        self.reward_shift: torch.Tensor
+        self.reward_std: torch.Tensor
         self.register_buffer("reward_shift", torch.zeros(()))
         self.register_buffer("reward_std", torch.ones(()))
         self.updates = 0
@@ -243,7 +246,7 @@ class RewardEnsemble(nn.Module):
         return {"loss": float(np.mean(losses)), "train_accuracy": self.accuracy(left, right, labels)}
 
     @staticmethod
-    def _member_returns(member: _Member, seg: Segments, idx: torch.Tensor) -> torch.Tensor:
+    def _member_returns(member: nn.Module, seg: Segments, idx: torch.Tensor) -> torch.Tensor:
         obs, act, nxt, valid = seg.obs[idx], seg.action[idx], seg.next_obs[idx], seg.valid[idx]
         r = member(*(x.reshape(-1, *x.shape[2:]) for x in (obs, act, nxt))).reshape(valid.shape)
         return torch.where(valid, r, torch.zeros_like(r)).sum(-1)

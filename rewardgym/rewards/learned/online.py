@@ -90,7 +90,7 @@ class PreferenceLearner(Callback):
         self.until_steps = None if until_steps is None else int(until_steps)
         self.batch = 0
         self.candidates, self.pool_size = int(candidates), int(pool_size)
-        self.fit_kwargs = {"steps": fit_steps, "batch_size": fit_batch, "lr": lr}
+        self.fit_kwargs: dict[str, Any] = {"steps": fit_steps, "batch_size": fit_batch, "lr": lr}
         self.relabel, self.recenter, self.seed = relabel, recenter, seed
         self.generator = torch.Generator().manual_seed(seed)
         self.pool: Segments | None = None

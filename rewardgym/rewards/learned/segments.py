@@ -29,7 +29,8 @@ from rewardgym.types import Transitions
 __all__ = ["Segments"]
 
 
-def _flat(x: torch.Tensor) -> torch.Tensor:
+def _flat(x: torch.Tensor | None) -> torch.Tensor:
+    assert x is not None, "a Segments field that transitions() needs is missing"
     return x.reshape(x.shape[0] * x.shape[1], *x.shape[2:])
 
 

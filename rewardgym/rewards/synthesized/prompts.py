@@ -85,7 +85,7 @@ def extract_code(reply: str) -> str | None:
         for i, ln in enumerate(lines)
         if ln.startswith(("import ", "from ", "def ")) or f"def {FUNCTION_NAME}" in ln
     )
-    body = []
+    body: list[str] = []
     for ln in lines[start:]:
         if body and ln and not ln[0].isspace() and not ln.startswith(("import ", "from ", "def ", "#", ")")):
             break  # prose after the code

@@ -130,6 +130,7 @@ def check_reward_source(
     report = StaticReport(True)
     errors += _module_name_errors(tree)
 
+    node: ast.AST
     for node in tree.body:  # the module top level
         if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef)):
             continue
@@ -283,6 +284,7 @@ def _record_columns(fn: ast.FunctionDef, report: StaticReport) -> None:
     by_param = dict(zip(params, COLUMNS))
     keys: set[str] | None = set()
     parents: dict[ast.AST, ast.AST] = {}
+    parent: ast.AST | None
     for parent in ast.walk(fn):
         for child in ast.iter_child_nodes(parent):
             parents[child] = parent

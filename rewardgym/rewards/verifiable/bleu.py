@@ -133,7 +133,7 @@ class BleuReward(EpisodeRewardFn):
             )
         if weights is not None and max_n is not None and len(weights) != max_n:
             raise RewardSpecError(f"text/bleu-v0: max_n={max_n} but {len(weights)} weights were given")
-        self.bleu_kwargs = {
+        self.bleu_kwargs: dict[str, Any] = {
             "max_n": max_n,
             "weights": None if weights is None else [float(w) for w in weights],
             "smoothing": smoothing,
@@ -199,5 +199,5 @@ class BleuReward(EpisodeRewardFn):
                 ref_tensor[i, j, : len(r)] = torch.tensor(r, dtype=torch.int64)
                 ref_len[i, j] = len(r)
         device = self.device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        args = [t.to(device) for t in (cand, cand_len, ref_tensor, ref_len)]
-        return token_bleu(*args, **self.bleu_kwargs).to(batch.device)
+        c, cl, r, rl = (t.to(device) for t in (cand, cand_len, ref_tensor, ref_len))
+        return token_bleu(c, cl, r, rl, **self.bleu_kwargs).to(batch.device)
