@@ -191,7 +191,7 @@ class VectorRewardWrapper(VectorWrapper):
             )
 
     def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None):
-        obs, infos = self.env.reset(seed=seed, options=options)
+        obs, infos = self.env.reset(seed=seed, options=options)  # type: ignore[arg-type]
         self._last_obs = obs
         self._reset_rows[:] = False
         return obs, infos
@@ -264,13 +264,13 @@ class VectorRewardWrapper(VectorWrapper):
         """The finished episodes of sub-envs ``rows`` (group id = sub-env index)."""
         from rewardgym.rollout import episode_of
 
-        base = self.env.unwrapped
+        base: Any = self.env.unwrapped
         if hasattr(base, "envs"):  # SyncVectorEnv: the sub-envs are here
             parts = [episode_of(base.envs[i]) for i in rows]
         elif callable(getattr(base, "episodes", None)):  # a native vector env with the protocol
             parts = list(base.episodes([int(i) for i in rows]))
         else:
-            every = self.env.call("episode")
+            every = self.env.call("episode")  # type: ignore[attr-defined]
             parts = [every[i] for i in rows]
         bad = [type(p).__name__ for p in parts if not isinstance(p, Episodes)]
         if bad:

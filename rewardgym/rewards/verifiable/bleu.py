@@ -199,5 +199,5 @@ class BleuReward(EpisodeRewardFn):
                 ref_tensor[i, j, : len(r)] = torch.tensor(r, dtype=torch.int64)
                 ref_len[i, j] = len(r)
         device = self.device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        c, cl, r, rl = (t.to(device) for t in (cand, cand_len, ref_tensor, ref_len))
-        return token_bleu(c, cl, r, rl, **self.bleu_kwargs).to(batch.device)
+        c_dev, cl_dev, r_dev, rl_dev = (t.to(device) for t in (cand, cand_len, ref_tensor, ref_len))
+        return token_bleu(c_dev, cl_dev, r_dev, rl_dev, **self.bleu_kwargs).to(batch.device)
