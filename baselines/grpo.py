@@ -21,6 +21,7 @@ Run as a script::
 
     python baselines/grpo.py --task phrase-bleu --steps 30
     python baselines/grpo.py --task referential --kl-coef 0.02 --loss-agg sequence --no-scale-std
+    python baselines/grpo.py --task phrase-bleu --ray --ray-workers 4 --ray-address auto  # scoring on a cluster
 
 or from Python (``rewardgym reproduce grpo`` does this)::
 
@@ -86,6 +87,10 @@ class GRPOConfig:
     checkpoint_every: int = 0
     resume: bool = False
     progress: bool = True
+    ray: bool = False
+    """Score the episodes on Ray actors (``rewardgym.distributed.RayReward``; tasks with a ``.reward``)."""
+    ray_workers: int = 2
+    ray_address: str | None = None
 
 
 @dataclass
@@ -239,6 +244,12 @@ def train(config: GRPOConfig) -> GRPOResult:
     if config.reward is not None:
         kwargs["reward"] = config.reward
     task = make_task(config.task, **kwargs)
+    if config.ray:
+        if not hasattr(task, "reward"):
+            raise EnvConfigError(f"--ray scores a task's .reward on actors; task {config.task!r} scores in its env")
+        from rewardgym.distributed import RayReward
+
+        task.reward = RayReward(task.reward, num_workers=config.ray_workers, address=config.ray_address)
     sampler = make_sampler(config.sampler, model, tok, model_path=path)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     run_name = config.run_name or f"grpo_{config.task}_s{config.seed}_{int(time.time())}"
@@ -342,6 +353,8 @@ def train(config: GRPOConfig) -> GRPOResult:
         bar.close()
     if writer:
         writer.close()
+    if config.ray:
+        task.reward.close()
     done = max(config.steps - start_step, 1)
     result.wall_time_s = spent
     result.step_time_s = spent / done if config.steps > start_step else 0.0

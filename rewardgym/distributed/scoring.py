@@ -29,6 +29,7 @@ Example:
 from __future__ import annotations
 
 import collections
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -198,6 +199,10 @@ class RayScorer:
         for w in self.workers:
             kill_quietly(w)
         self.workers = []
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # interpreter shutdown: Ray may already be gone
+            self.close()
 
     def __enter__(self) -> RayScorer:
         return self
