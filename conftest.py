@@ -15,7 +15,7 @@ from tests.conftest import need
 ROOT = Path(__file__).resolve().parent
 
 DOCTEST_COMPONENTS = {
-    "rewardgym/envs/web/chromium_backend.py": "chromium",
+    "rewardgym/envs/web/backends/chromium.py": "chromium",
 }
 """Module -> the component its docstring examples need."""
 

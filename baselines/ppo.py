@@ -613,8 +613,8 @@ def _parse_value(raw: str, type_name: str) -> Any:
 
 if __name__ == "__main__":
     res = train(parse_args())
-    print(json.dumps({"final_success": res.final_success, "final_return": res.final_return,
-                      "steps": res.train_steps, "wall_time_s": round(res.wall_time_s, 1),
-                      "device": res.device, "tensorboard": res.log_dir}))
     if res.log_dir:
         print(f"TensorBoard logs: {res.log_dir} (view them with `tensorboard --logdir {Path(res.log_dir).parent}`)")
+    print(json.dumps({"final_success": res.final_success, "final_return": res.final_return,  # the last line
+                      "steps": res.train_steps, "wall_time_s": round(res.wall_time_s, 1),
+                      "device": res.device, "tensorboard": res.log_dir}))

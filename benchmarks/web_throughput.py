@@ -27,7 +27,7 @@ import time
 from typing import Any
 
 from rewardgym.envs.web.env import WebEnv
-from rewardgym.envs.web.tasks import APPS, TaskGenerator, WebTask
+from rewardgym.envs.web.tasks.generator import APPS, TaskGenerator, WebTask
 
 WEBARENA_RESET_S = 17.1
 WEBARENA_STEPS_PER_S = 0.68

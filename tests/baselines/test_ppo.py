@@ -113,6 +113,8 @@ def test_script_writes_tensorboard_logs(tmp_path) -> None:
     )
     summary = json.loads(out.stdout.strip().splitlines()[-1])
     assert summary["steps"] == 512 and 0.0 <= summary["final_success"] <= 1.0
+    assert f"TensorBoard logs: {tmp_path / 'cli'} (view them with `tensorboard --logdir {tmp_path}`)" in out.stdout
+    assert summary["tensorboard"] == str(tmp_path / "cli")
     events = list((tmp_path / "cli").glob("events.out.tfevents.*"))
     assert events
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator

@@ -12,7 +12,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 from rewardgym.envs.web.env import WebEnv
-from rewardgym.envs.web.tasks import APPS, TaskGenerator
+from rewardgym.envs.web.tasks.generator import APPS, TaskGenerator
 from tests.conftest import IN_CI, need
 
 pytestmark = pytest.mark.browser

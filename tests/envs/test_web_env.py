@@ -12,7 +12,7 @@ from gymnasium.utils.env_checker import check_env
 import rewardgym
 from rewardgym.envs.web.env import CHARSET, WebEnv
 from rewardgym.envs.web.policies import RandomPolicy
-from rewardgym.envs.web.tasks import APPS, TaskGenerator
+from rewardgym.envs.web.tasks.generator import APPS, TaskGenerator
 from rewardgym.errors import EnvConfigError, EpisodeStateError
 from rewardgym.rewards.base import FunctionReward
 from rewardgym.types import Episodes

@@ -9,7 +9,7 @@ import torch
 
 import rewardgym
 from rewardgym.envs.web.rewards import WebOutcomeReward, example_batch
-from rewardgym.envs.web.tasks import TaskGenerator
+from rewardgym.envs.web.tasks.generator import TaskGenerator
 from rewardgym.errors import RewardComputationError, RewardSpecError
 from rewardgym.testing import check_reward_fn
 from rewardgym.types import Episodes, Transitions

@@ -9,8 +9,8 @@ import threading
 
 import pytest
 
+from rewardgym.envs.web.apps.server import COOKIE, WebServer, acquire_server, release_server
 from rewardgym.envs.web.env import WebEnv
-from rewardgym.envs.web.server import COOKIE, WebServer, acquire_server, release_server
 
 
 def _get(port: int, path: str, session: str | None) -> tuple[int, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rewardgym.envs.web.tasks import APPS, TaskGenerator, WebTask
+from rewardgym.envs.web.tasks.generator import APPS, TaskGenerator, WebTask
 from rewardgym.errors import EnvConfigError
 
 

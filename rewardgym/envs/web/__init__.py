@@ -8,7 +8,7 @@ in its own session with isolated, snapshot-restorable state:
 - ``rewardgym/WebMail-v0``: webmail (search, read, reply, compose, archive, delete).
 
 Goals come from a seeded, parameterised generator with disjoint train/test splits
-(:mod:`rewardgym.envs.web.tasks`); observations are accessibility-tree style page text; actions are
+(:mod:`rewardgym.envs.web.tasks.generator`); observations are accessibility-tree style page text; actions are
 ``click(id)``, ``type(id, "text")``, ``select(id, "option")``, ``scroll(dir)``, ``goto(url)``, ``back()``
 and ``answer("text")``. Two backends run the same tasks: ``http`` (default, stdlib only) and
 ``chromium`` (Playwright + system Chromium, JavaScript and screenshots; ``pip install "rewardgym[web]"``).

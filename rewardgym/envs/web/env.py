@@ -44,7 +44,8 @@ from gymnasium import spaces
 
 from rewardgym.envs.guard import EpisodeGuard
 from rewardgym.envs.web.actions import ActionSyntaxError, parse_action
-from rewardgym.envs.web.backend import BACKENDS, Backend, make_backend
+from rewardgym.envs.web.apps.server import acquire_server, release_server
+from rewardgym.envs.web.backends.base import BACKENDS, Backend, make_backend
 from rewardgym.envs.web.dom import Node, ascii_text, hidden_in_tree
 from rewardgym.envs.web.observation import (
     CHARSET,
@@ -55,8 +56,7 @@ from rewardgym.envs.web.observation import (
     format_observation,
     page_text,
 )
-from rewardgym.envs.web.server import acquire_server, release_server
-from rewardgym.envs.web.tasks import APPS, SPLITS, TaskGenerator, WebTask
+from rewardgym.envs.web.tasks.generator import APPS, SPLITS, TaskGenerator, WebTask
 from rewardgym.errors import EnvConfigError
 from rewardgym.types import Episodes
 

@@ -1,6 +1,6 @@
 """Scripted policies for the web envs: helpers to read the text observation, and a random baseline.
 
-The experts (one per app, in ``*_tasks.py``) and :class:`RandomPolicy` read only what an agent reads: the
+The experts (one per app, in ``tasks/<app>.py``) and :class:`RandomPolicy` read only what an agent reads: the
 ``page`` text, the ``url`` and the ``goal`` of the observation. They work unchanged on both backends.
 
 Example:

@@ -32,7 +32,7 @@ from typing import Any
 
 import torch
 
-from rewardgym.envs.web.tasks import APPS, family_checks
+from rewardgym.envs.web.tasks.generator import APPS, family_checks
 from rewardgym.errors import RewardComputationError, RewardSpecError
 from rewardgym.rewards.base import Reward
 from rewardgym.rewards.registry import register_reward

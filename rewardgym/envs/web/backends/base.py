@@ -5,9 +5,9 @@ actions map to, and exposes the current page as a parsed :class:`~rewardgym.envs
 Operations return a feedback string (``""`` when all went well) instead of raising on things an agent
 can cause, such as clicking a button that does nothing.
 
-- ``http`` (:class:`~rewardgym.envs.web.http_backend.HttpBackend`): real HTTP requests and an HTML
+- ``http`` (:class:`~rewardgym.envs.web.backends.http.HttpBackend`): real HTTP requests and an HTML
   parser, no JavaScript. Fast; needs nothing beyond the standard library.
-- ``chromium`` (:class:`~rewardgym.envs.web.chromium_backend.ChromiumBackend`): Playwright driving the
+- ``chromium`` (:class:`~rewardgym.envs.web.backends.chromium.ChromiumBackend`): Playwright driving the
   system Chromium. Runs the pages' JavaScript and can take screenshots.
 
 Example:
@@ -88,13 +88,13 @@ def make_backend(name: str, **options: Any) -> Backend:
         EnvConfigError: unknown backend name or options.
     """
     if name == "http":
-        from rewardgym.envs.web.http_backend import HttpBackend
+        from rewardgym.envs.web.backends.http import HttpBackend
 
         if options:
             raise EnvConfigError(f"the http backend takes no options, got {sorted(options)}")
         return HttpBackend()
     if name == "chromium":
-        from rewardgym.envs.web.chromium_backend import ChromiumBackend
+        from rewardgym.envs.web.backends.chromium import ChromiumBackend
 
         try:
             return ChromiumBackend(**options)

@@ -23,7 +23,7 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
-from rewardgym.envs.web.site import (
+from rewardgym.envs.web.apps.site import (
     App,
     Request,
     Response,

@@ -22,7 +22,7 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
-from rewardgym.envs.web.site import App, Request, Response, esc, input_field, layout, url
+from rewardgym.envs.web.apps.site import App, Request, Response, esc, input_field, layout, url
 
 __all__ = ["FACTS", "FOLDERS", "MailApp"]
 

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rewardgym.envs.web.site import App
+from rewardgym.envs.web.apps.site import App
 from rewardgym.errors import EnvConfigError
 
 __all__ = ["APPS", "SPLITS", "TaskFamily", "TaskGenerator", "WebTask", "normalize", "task_family"]
@@ -130,9 +130,9 @@ class TaskFamily(ABC):
 
 def task_family(app: str, world: App) -> TaskFamily:
     """The :class:`TaskFamily` of ``app`` over ``world``."""
-    from rewardgym.envs.web.booking_tasks import BookingTasks
-    from rewardgym.envs.web.mail_tasks import MailTasks
-    from rewardgym.envs.web.shop_tasks import ShopTasks
+    from rewardgym.envs.web.tasks.booking import BookingTasks
+    from rewardgym.envs.web.tasks.mail import MailTasks
+    from rewardgym.envs.web.tasks.shop import ShopTasks
 
     families: dict[str, type[TaskFamily]] = {"shop": ShopTasks, "booking": BookingTasks, "mail": MailTasks}
     if app not in families:
@@ -142,9 +142,9 @@ def task_family(app: str, world: App) -> TaskFamily:
 
 def family_checks(app: str) -> Any:
     """The pure grading function of ``app`` (no world needed)."""
-    from rewardgym.envs.web.booking_tasks import BookingTasks
-    from rewardgym.envs.web.mail_tasks import MailTasks
-    from rewardgym.envs.web.shop_tasks import ShopTasks
+    from rewardgym.envs.web.tasks.booking import BookingTasks
+    from rewardgym.envs.web.tasks.mail import MailTasks
+    from rewardgym.envs.web.tasks.shop import ShopTasks
 
     return {"shop": ShopTasks, "booking": BookingTasks, "mail": MailTasks}[app].checks
 
@@ -162,7 +162,7 @@ class TaskGenerator:
     def __init__(
         self, app: str, world_seed: int = 0, *, test_fraction: float = 0.2, world: App | None = None
     ) -> None:
-        from rewardgym.envs.web.server import app_class
+        from rewardgym.envs.web.apps.server import app_class
 
         if app not in APPS:
             raise EnvConfigError(f"app must be one of {list(APPS)}, got {app!r}")

@@ -6,7 +6,7 @@ request: "Quiet room please"."* Graded on the submitted booking, one check per f
 dates, guests, bed, breakfast, names, email, phone, special request). The split key is (hotel, room type).
 
 Example:
-    >>> from rewardgym.envs.web.booking import BookingApp
+    >>> from rewardgym.envs.web.apps.booking import BookingApp
     >>> import random
     >>> kind, params = BookingTasks(BookingApp(0)).sample(random.Random(1))
     >>> BookingTasks.checks(kind, params, {"bookings": []})["hotel"]
@@ -20,10 +20,10 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
-from rewardgym.envs.web.booking import ROOMS, BookingApp
+from rewardgym.envs.web.apps.booking import ROOMS, BookingApp
 from rewardgym.envs.web.policies import El, ExpertPolicy, find, quote
-from rewardgym.envs.web.shop_tasks import FIRST_NAMES, LAST_NAMES
-from rewardgym.envs.web.tasks import TaskFamily, WebTask, normalize
+from rewardgym.envs.web.tasks.generator import TaskFamily, WebTask, normalize
+from rewardgym.envs.web.tasks.shop import FIRST_NAMES, LAST_NAMES
 
 __all__ = ["REQUESTS", "BookingExpert", "BookingTasks"]
 
@@ -52,7 +52,7 @@ _FIELDS = (
 
 
 class BookingTasks(TaskFamily):
-    """Book tasks over a :class:`~rewardgym.envs.web.booking.BookingApp`."""
+    """Book tasks over a :class:`~rewardgym.envs.web.apps.booking.BookingApp`."""
 
     app = "booking"
     world: BookingApp

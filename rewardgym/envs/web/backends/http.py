@@ -6,7 +6,7 @@ checked boxes only), and keeps a history for ``back()``. It does not run JavaScr
 (the apps render everything on the server and use scripts only for live extras).
 
 Example:
-    >>> from rewardgym.envs.web.server import acquire_server, release_server
+    >>> from rewardgym.envs.web.apps.server import acquire_server, release_server
     >>> server = acquire_server()
     >>> b = HttpBackend()
     >>> b.open(server.base_url, server.create_tenant())
@@ -23,9 +23,9 @@ import http.client
 import socket
 from urllib.parse import urlencode, urljoin, urlsplit
 
-from rewardgym.envs.web.backend import Backend
+from rewardgym.envs.web.apps.server import COOKIE
+from rewardgym.envs.web.backends.base import Backend
 from rewardgym.envs.web.dom import Document, Node, parse_document
-from rewardgym.envs.web.server import COOKIE
 
 __all__ = ["HttpBackend"]
 

@@ -28,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from rewardgym.envs.web.site import App, Request, Response, esc
+from rewardgym.envs.web.apps.site import App, Request, Response, esc
 
 __all__ = ["COOKIE", "WebServer", "acquire_server", "app_class", "release_server"]
 
@@ -37,10 +37,10 @@ _MAX_BODY = 1 << 20
 
 
 def app_class(name: str) -> type[App]:
-    """The :class:`~rewardgym.envs.web.site.App` subclass serving ``/<name>/``."""
-    from rewardgym.envs.web.booking import BookingApp
-    from rewardgym.envs.web.mail import MailApp
-    from rewardgym.envs.web.shop import ShopApp
+    """The :class:`~rewardgym.envs.web.apps.site.App` subclass serving ``/<name>/``."""
+    from rewardgym.envs.web.apps.booking import BookingApp
+    from rewardgym.envs.web.apps.mail import MailApp
+    from rewardgym.envs.web.apps.shop import ShopApp
 
     apps: dict[str, type[App]] = {"shop": ShopApp, "booking": BookingApp, "mail": MailApp}
     return apps[name]

@@ -14,7 +14,7 @@ Needs ``apt-get install -y chromium`` and ``pip install "rewardgym[web]"`` (``pl
 needed: the system browser is used).
 
 Example:
-    >>> from rewardgym.envs.web.server import acquire_server, release_server
+    >>> from rewardgym.envs.web.apps.server import acquire_server, release_server
     >>> server = acquire_server()
     >>> b = ChromiumBackend()
     >>> b.open(server.base_url, server.create_tenant())
@@ -35,9 +35,9 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from rewardgym.envs.web.backend import Backend
+from rewardgym.envs.web.apps.server import COOKIE
+from rewardgym.envs.web.backends.base import Backend
 from rewardgym.envs.web.dom import INTERACTIVE_SELECTOR, Document, Node, parse_document
-from rewardgym.envs.web.server import COOKIE
 from rewardgym.errors import MissingDependencyError, require
 
 __all__ = ["CHROMIUM_ARGS", "ChromiumBackend", "find_chromium"]

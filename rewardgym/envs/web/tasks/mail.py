@@ -6,7 +6,7 @@ Graded from the server state (sent messages, moved messages) and the final answe
 message a task is about (for ``send``: the recipient and subject).
 
 Example:
-    >>> from rewardgym.envs.web.mail import MailApp
+    >>> from rewardgym.envs.web.apps.mail import MailApp
     >>> import random
     >>> kind, params = MailTasks(MailApp(0)).sample(random.Random(0))
     >>> kind in ("lookup", "reply", "send", "archive", "delete")
@@ -20,9 +20,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from rewardgym.envs.web.mail import FACTS, MailApp
+from rewardgym.envs.web.apps.mail import FACTS, MailApp
 from rewardgym.envs.web.policies import El, ExpertPolicy, find, quote
-from rewardgym.envs.web.tasks import TaskFamily, WebTask, normalize
+from rewardgym.envs.web.tasks.generator import TaskFamily, WebTask, normalize
 
 __all__ = ["MailExpert", "MailTasks"]
 
@@ -59,7 +59,7 @@ def _answer(text: Any) -> str:
 
 
 class MailTasks(TaskFamily):
-    """Lookup, reply, send, archive and delete tasks over a :class:`~rewardgym.envs.web.mail.MailApp`."""
+    """Lookup, reply, send, archive and delete tasks over a :class:`~rewardgym.envs.web.apps.mail.MailApp`."""
 
     app = "mail"
     world: MailApp

@@ -7,7 +7,7 @@ only that item") on the best-matching ordered item. The split key is the (catego
 combination.
 
 Example:
-    >>> from rewardgym.envs.web.shop import ShopApp
+    >>> from rewardgym.envs.web.apps.shop import ShopApp
     >>> fam = ShopTasks(ShopApp(0))
     >>> import random
     >>> kind, params = fam.sample(random.Random(0))
@@ -21,9 +21,9 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
+from rewardgym.envs.web.apps.shop import PRICE_STEPS, SHIPPING, ShopApp
 from rewardgym.envs.web.policies import El, ExpertPolicy, find, find_all, quote
-from rewardgym.envs.web.shop import PRICE_STEPS, SHIPPING, ShopApp
-from rewardgym.envs.web.tasks import TaskFamily, WebTask, normalize
+from rewardgym.envs.web.tasks.generator import TaskFamily, WebTask, normalize
 
 __all__ = ["FIRST_NAMES", "LAST_NAMES", "STREETS", "ShopExpert", "ShopTasks"]
 
@@ -99,7 +99,7 @@ def _noun(category: str, qty: int) -> str:
 
 
 class ShopTasks(TaskFamily):
-    """Buy tasks over a :class:`~rewardgym.envs.web.shop.ShopApp` catalogue."""
+    """Buy tasks over a :class:`~rewardgym.envs.web.apps.shop.ShopApp` catalogue."""
 
     app = "shop"
     world: ShopApp
