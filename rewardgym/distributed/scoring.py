@@ -40,7 +40,7 @@ import torch
 
 from rewardgym.distributed._ray import actor_lost, init_ray, kill_quietly, lost_error, remote_class
 from rewardgym.distributed.workers import ScoreWorker
-from rewardgym.errors import RewardComputationError, RewardSpecError
+from rewardgym.errors import RewardComputationError, RewardSpecError, WorkerLostError
 from rewardgym.rewards.base import Reward
 
 __all__ = ["RayReward", "RayScorer", "ScoreResult", "score_on_actors"]
@@ -111,7 +111,8 @@ class RayScorer:
         item_timeout_s: time allowed per row of a chunk.
         max_retries: re-runs of a chunk whose actor died, before it is split into single rows (and a single
             row, before it is returned as failed).
-        start_timeout_s: time an actor may take to start (placement, imports) before its clock starts.
+        start_timeout_s: time an actor may take to start (placement, imports); past it, ``score`` raises
+            :class:`~rewardgym.errors.WorkerLostError` naming the missing resources.
         actor_options: Ray actor options (default ``{"num_cpus": 1, "scheduling_strategy": "SPREAD"}``).
         address: Ray cluster to connect to when Ray is not initialised yet (None: a local cluster).
 
@@ -129,7 +130,7 @@ class RayScorer:
         max_in_flight: int | None = None,
         item_timeout_s: float = 60.0,
         max_retries: int = 1,
-        start_timeout_s: float = 300.0,
+        start_timeout_s: float = 120.0,
         actor_options: dict[str, Any] | None = None,
         address: str | None = None,
     ) -> None:
@@ -308,13 +309,12 @@ class RayScorer:
         now = time.monotonic()
         for j, (_, since) in list(self._starting.items()):
             if now - since > self.start_timeout_s:
-                reason = f"actor {j} did not start within {self.start_timeout_s:g} s"
-                self._starting.pop(j)
-                if lanes[j]:
-                    task = lanes[j].popleft()
-                    self._lost(run, j, lanes, task, reason)
-                else:
-                    self._replace(j)
+                free = {k: v for k, v in self._ray.available_resources().items() if not k.startswith("node:")}
+                raise WorkerLostError(
+                    f"scoring actor {j} could not be started within {self.start_timeout_s:g} s: each actor asks "
+                    f"for {self._options} and the cluster has {free} free (close other scorers/envs, add nodes, "
+                    "or pass actor_options)"
+                )
         for j, lane in enumerate(lanes):
             if lane and lane[0].started is not None and now - lane[0].started > self._budget(lane[0]):
                 task = lane.popleft()

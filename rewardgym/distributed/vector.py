@@ -104,7 +104,7 @@ class RayVectorEnv(VectorEnv):
         vector_kwargs: dict[str, Any] | None = None,
         on_worker_loss: OnLoss = "raise",
         step_timeout_s: float = 60.0,
-        start_timeout_s: float = 300.0,
+        start_timeout_s: float = 120.0,
         actor_options: dict[str, Any] | None = None,
         address: str | None = None,
     ) -> None:

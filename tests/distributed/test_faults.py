@@ -147,3 +147,12 @@ def test_scoring_failures_are_marked_with_reasons_never_zero(ray_local):
             reward(Episodes(prompts=["", ""], completions=["ok", "boom"]))
     finally:
         reward.close()
+
+
+def test_scoring_without_room_for_its_actors_says_so_instead_of_hanging(ray_local):
+    from rewardgym.distributed import RayScorer
+
+    batch = Episodes(prompts=[""], completions=["a"])
+    scorer = RayScorer(MisbehavingReward(), num_workers=1, actor_options={"num_cpus": 64}, start_timeout_s=3)
+    with scorer, pytest.raises(WorkerLostError, match=r"could not be started within 3 s.*'num_cpus': 64"):
+        scorer.score(batch)
