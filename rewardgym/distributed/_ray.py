@@ -36,7 +36,9 @@ def init_ray(address: str | None = None, *, num_cpus: int | None = None, **kwarg
     if not ray.is_initialized():
         kwargs.setdefault("include_dashboard", False)
         kwargs.setdefault("log_to_driver", False)
-        ray.init(address=address, num_cpus=None if address else num_cpus, **kwargs)
+        # address="local": a new cluster of our own, even when another one runs on this machine (a bare
+        # ray.init() would join the newest cluster started here, e.g. another process's).
+        ray.init(address=address or "local", num_cpus=None if address else num_cpus, **kwargs)
     return ray
 
 

@@ -42,7 +42,7 @@ def _start(kind: str) -> Any:
         os.environ["PYTHONPATH"] = os.pathsep.join([ROOT, *[p for p in paths if p]])
     quiet = {"include_dashboard": False, "log_to_driver": False}
     if kind == "local":
-        ray.init(num_cpus=2, **quiet)
+        ray.init(address="local", num_cpus=2, **quiet)  # our own cluster, whatever else runs on this machine
     else:
         from ray.cluster_utils import Cluster
 

@@ -9,6 +9,7 @@ import torch
 
 from rewardgym.reproduce.runner import load_ppo
 from rewardgym.rewards.base import FunctionReward
+from tests.conftest import need
 
 
 def test_ppo_with_ray_envs_trains_exactly_like_in_process(ray_local):
@@ -67,3 +68,30 @@ def test_grpo_ray_flag_scores_the_task_reward_on_actors(ray_local):
             break
         time.sleep(0.1)
     assert ray_local.available_resources().get("CPU", 0) == 2
+
+
+def test_grpo_with_ray_trains_exactly_like_in_process(ray_local, tmp_path):
+    """``baselines/grpo.py --ray`` end to end on a tiny random Llama: the same rewards, step for step."""
+    need("smollm2")
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from rewardgym.llm.models import smollm2_path
+    from rewardgym.reproduce.grpo import load_grpo
+
+    grpo = load_grpo()
+    tok = AutoTokenizer.from_pretrained(str(smollm2_path()), local_files_only=True)
+    torch.manual_seed(0)
+    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                      num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=1024,
+                      eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id,
+                      tie_word_embeddings=True)
+    LlamaForCausalLM(cfg).save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    length = FunctionReward(lambda b: torch.tensor([len(c) / 40 for c in b.completions]), name="length")
+    base = {"model": str(tmp_path), "reward": length, "steps": 2, "prompts_per_step": 2, "group_size": 4,
+            "max_new_tokens": 6, "temperature": 1.0, "learning_rate": 1e-3, "eval_prompts": 1, "eval_every": 2,
+            "log_dir": None, "progress": False}
+    local = grpo.train(grpo.GRPOConfig(**base))
+    remote = grpo.train(grpo.GRPOConfig(**base, ray=True, ray_workers=2))
+    assert len(remote.train_reward) == 2
+    assert remote.train_reward == local.train_reward and remote.eval_reward == local.eval_reward
