@@ -35,6 +35,7 @@ import os
 import queue
 import secrets
 import select
+import socket
 import struct
 import threading
 import time
@@ -409,6 +410,7 @@ class DockerSandbox(Sandbox):
             raise SandboxError(
                 f"could not create a sandbox container from {self.image!r}: {self._engine_problem(exc)}"
             ) from exc
+        killed = False
         try:
             sock = api.attach_socket(cid, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1})
             api.start(cid)
@@ -417,13 +419,25 @@ class DockerSandbox(Sandbox):
                 sock, payload, start + timeout_s, self.max_output_bytes, lambda: api.kill(cid)
             )
             duration = time.monotonic() - start
-            oom = bool(api.inspect_container(cid)["State"].get("OOMKilled"))
+            killed = timed_out or t_out or t_err
+            # a container killed on purpose can keep the engine busy (kill, inspect) for its whole API
+            # timeout: its memory verdict is moot, and it is removed in the background
+            oom = False if killed else bool(api.inspect_container(cid)["State"].get("OOMKilled"))
             return stdout, stderr, t_out, t_err, timed_out, duration, oom
         except Exception as exc:
+            killed = True
             raise SandboxError(f"docker run failed: {self._engine_problem(exc)}") from exc
         finally:
-            with contextlib.suppress(Exception):
-                api.remove_container(cid, force=True)
+            if killed:
+                threading.Thread(
+                    target=_quietly,
+                    args=(lambda: api.remove_container(cid, force=True),),
+                    daemon=True,
+                    name="rewardgym-docker-rm",
+                ).start()
+            else:
+                with contextlib.suppress(Exception):
+                    api.remove_container(cid, force=True)
 
     def _engine_problem(self, exc: BaseException) -> str:
         """Why a Docker call failed: the engine is gone (checked now), or what the call said."""
@@ -486,6 +500,8 @@ def _pump(sock: Any, payload: bytes, deadline: float, cap: int, kill: Any) -> tu
                     truncated[stream] = True  # like a closed pipe: output past the cap ends the run
                     stop()
                     hard_stop = time.monotonic()
+    with contextlib.suppress(OSError):
+        raw.shutdown(socket.SHUT_RDWR)  # the SDK's response object still holds the socket: end it for sure
     with contextlib.suppress(OSError):
         raw.close()
     return bytes(bufs[1]), bytes(bufs[2]), truncated[1], truncated[2], timed_out

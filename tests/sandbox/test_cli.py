@@ -16,9 +16,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def test_parser_shapes():
-    args = _parser().parse_args(["sandbox", "run", "--backend", "process", "--timeout", "3", "prog.py", "x", "-v"])
-    assert (args.backend, args.timeout, args.file, args.args) == ("process", 3.0, "prog.py", ["x", "-v"])
+def test_parser_shapes(tmp_path):
+    prog = tmp_path / "prog.py"
+    prog.write_text("print(1)\n")
+    args = _parser().parse_args(["sandbox", "run", "--backend", "process", "--timeout", "3", str(prog), "x", "-v"])
+    assert (args.backend, args.timeout, str(args.file), args.args) == ("process", 3.0, str(prog), ["x", "-v"])
+    with pytest.raises(SystemExit):  # a file that does not exist is refused by the parser
+        _parser().parse_args(["sandbox", "run", str(tmp_path / "missing.py")])
     args = _parser().parse_args(["sandbox", "build-image", "--tag", "img:1", "--force"])
     assert (args.tag, args.force) == ("img:1", True)
     with pytest.raises(SystemExit):
