@@ -55,7 +55,8 @@ def _dummy(env_id: str, n: int, **kwargs) -> DummyVecEnv:
 
 @pytest.mark.parametrize(
     ("env_id", "kwargs", "steps"),
-    [("rewardgym/Maze-v0", {"size": 5, "max_steps": 10}, 120), ("rewardgym/Reach-v0", {}, 120)],
+    [("rewardgym/Maze-v0", {"size": 5, "max_steps": 10}, 120), ("rewardgym/Reach-v0", {}, 120),
+     ("rewardgym/Push-v0", {"max_episode_steps": 30}, 70)],
 )
 def test_native_vec_env_equals_sb3_dummy_vec_env(env_id: str, kwargs: dict, steps: int) -> None:
     n = 4
